@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: ./scripts/bench.sh import");
+return 2;
