@@ -1,2 +1,136 @@
-Console.Error.WriteLine("usage: ./scripts/bench.sh import");
-return 2;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using ConvoCanvas.Abstractions;
+using ConvoCanvas.Abstractions.Client;
+using ConvoCanvas.Benchmarks;
+using ConvoCanvas.Ingest.Import;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+// Usage (through ./scripts/bench.sh, which starts a silo for the import part):
+//   ConvoCanvas.Benchmarks import --data DIR [--conversations 10000] [--runs 3] [--gateway 127.0.0.1:30000] [--silo-pid PID] [--results FILE]
+if (args.Length == 0 || args[0] != "import")
+{
+    Console.Error.WriteLine("usage: ./scripts/bench.sh import");
+    return 2;
+}
+string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+
+var dataDir = Arg("--data", Path.Combine(Path.GetTempPath(), "convocanvas-bench"));
+var count = int.Parse(Arg("--conversations", "10000"), CultureInfo.InvariantCulture);
+var runs = int.Parse(Arg("--runs", "3"), CultureInfo.InvariantCulture);
+var gateway = Arg("--gateway", "");
+var siloPid = int.Parse(Arg("--silo-pid", "0"), CultureInfo.InvariantCulture);
+var results = Arg("--results", "");
+Directory.CreateDirectory(dataDir);
+
+var export = Path.Combine(dataDir, $"chatgpt-{count}.json");
+if (!File.Exists(export))
+{
+    Console.Error.WriteLine($"generating {count:N0} conversations into {export}");
+    ChatGptExportGenerator.Write(export, count);
+}
+var megabytes = new FileInfo(export).Length / 1024.0 / 1024.0;
+Console.Error.WriteLine($"export: {megabytes:F1} MB, {count:N0} conversations");
+
+// 1. Parse only: the reader over the file, every conversation materialised then dropped.
+var parseRates = new List<double>();
+long parsedMessages = 0;
+for (var run = 0; run < runs; run++)
+{
+    var watch = Stopwatch.StartNew();
+    int conversations = 0, errors = 0;
+    parsedMessages = 0;
+    foreach (var item in new ExportReader().Read([export]))
+    {
+        if (item.Conversation is { } conversation)
+        {
+            conversations++;
+            parsedMessages += conversation.Messages.Count;
+        }
+        else
+        {
+            errors++;
+        }
+    }
+    watch.Stop();
+    parseRates.Add(megabytes / watch.Elapsed.TotalSeconds);
+    Console.Error.WriteLine($"parse run {run + 1}: {watch.Elapsed.TotalSeconds:F2} s, {megabytes / watch.Elapsed.TotalSeconds:F1} MB/s, {conversations:N0} conversations, {errors} errors");
+}
+var parsePeakMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1024.0 / 1024.0;
+
+// 2. End to end: parse here, import into PostgreSQL-backed grains on the silo.
+var importRates = new List<double>();
+var importLines = new List<string>();
+if (gateway.Length > 0)
+{
+    var parts = gateway.Split(':');
+    var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+    builder.Logging.ClearProviders();
+    builder.Services.AddConvoCanvasSerialization();
+    builder.UseOrleansClient(client =>
+    {
+        client.UseStaticClustering(new IPEndPoint(IPAddress.Parse(parts[0]), int.Parse(parts[1], CultureInfo.InvariantCulture)));
+        client.Configure<ClusterOptions>(o => { o.ClusterId = "convocanvas"; o.ServiceId = "convocanvas"; });
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromMinutes(5));
+    });
+    using var host = builder.Build();
+    await host.StartAsync();
+    var grains = host.Services.GetRequiredService<IClusterClient>();
+    for (var run = 0; run < runs; run++)
+    {
+        var reader = new ExportReader();
+        var importRun = reader.Read([export]);
+        var source = new ImportSource(Path.GetFileName(export), importRun, new FileInfo(export).Length, () => 0, () => importRun.FilesSkipped);
+        var watch = Stopwatch.StartNew();
+        var summary = await new ImportRunner(grains).RunAsync(source);
+        watch.Stop();
+        var total = summary.New + summary.Updated + summary.Unchanged;
+        var rate = total / watch.Elapsed.TotalSeconds;
+        importRates.Add(rate);
+        var line = $"import run {run + 1} ({(run == 0 ? "fresh database" : "re-import")}): {watch.Elapsed.TotalSeconds:F1} s, {rate:F0} conversations/s (new {summary.New}, updated {summary.Updated}, unchanged {summary.Unchanged}, failed {summary.Failed})";
+        importLines.Add(line);
+        Console.Error.WriteLine(line);
+    }
+    await host.StopAsync();
+}
+
+var clientPeakMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1024.0 / 1024.0;
+var siloPeakMb = siloPid > 0 ? PeakRssMb(siloPid) : double.NaN;
+
+var report = new System.Text.StringBuilder();
+report.AppendLine($"### Import benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+report.AppendLine();
+report.AppendLine($"- machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024 / 1024 / 1024} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
+report.AppendLine($"- command: `./scripts/bench.sh import` ({count:N0} synthetic ChatGPT conversations, {megabytes:F1} MB, {parsedMessages:N0} messages; {runs} runs each)");
+report.AppendLine($"- parse: {string.Join(", ", parseRates.Select(r => $"{r:F1}"))} MB/s (median {Median(parseRates):F1} MB/s)");
+if (importRates.Count > 0)
+{
+    foreach (var line in importLines)
+    {
+        report.AppendLine($"- {line}");
+    }
+}
+report.AppendLine($"- peak RSS: parser/client process {clientPeakMb:F0} MB (parse alone {parsePeakMb:F0} MB){(double.IsNaN(siloPeakMb) ? "" : $", silo {siloPeakMb:F0} MB")}");
+Console.WriteLine(report);
+if (results.Length > 0)
+{
+    File.AppendAllText(results, Environment.NewLine + report);
+}
+return 0;
+
+static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+static double PeakRssMb(int pid)
+{
+    var status = $"/proc/{pid}/status";
+    if (!File.Exists(status))
+    {
+        return double.NaN;
+    }
+    var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+    return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
+}

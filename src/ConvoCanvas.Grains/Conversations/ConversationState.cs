@@ -1,0 +1,15 @@
+using ConvoCanvas.Abstractions;
+using ConvoCanvas.Ingest.Model;
+
+namespace ConvoCanvas.Grains.Conversations;
+
+[GenerateSerializer, Alias("convocanvas.ConversationState")]
+public sealed class ConversationState
+{
+    /// <summary>The normalised conversation (serialised as JSON: the Ingest model carries no Orleans attributes).</summary>
+    [Id(0)] public Conversation? Conversation { get; set; }
+    [Id(1)] public string? ContentHash { get; set; }
+    [Id(2)] public ConversationSummary? Summary { get; set; }
+    [Id(3)] public DateTimeOffset? FirstImportedAt { get; set; }
+    [Id(4)] public int Revision { get; set; }
+}

@@ -1,0 +1,33 @@
+using ConvoCanvas.Grains.Catalog;
+using ConvoCanvas.Silo.Persistence;
+using Npgsql;
+
+namespace ConvoCanvas.Silo.Hosting;
+
+public static class PersistenceExtensions
+{
+    /// <summary>The PostgreSQL data source, the catalogue, and the migrations (applied before the silo starts).</summary>
+    public static WebApplicationBuilder AddConvoCanvasPersistence(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("convocanvas")
+            ?? throw new InvalidOperationException("ConnectionStrings:convocanvas is not set (CONVOCANVAS_PG or silo-config/appsettings*.json)");
+        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+
+        if (string.Equals(builder.Configuration["ConvoCanvas:Catalog"], "Memory", StringComparison.OrdinalIgnoreCase))
+        {
+            builder.Services.AddSingleton<IConversationCatalog, InMemoryConversationCatalog>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IConversationCatalog, PostgresConversationCatalog>();
+        }
+        return builder;
+    }
+
+    public static async Task MigrateConvoCanvasDatabaseAsync(this WebApplication app)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "silo-config", "migrations");
+        var migrator = new PostgresMigrator(app.Services.GetRequiredService<NpgsqlDataSource>(), folder, app.Services.GetRequiredService<ILogger<PostgresMigrator>>());
+        await migrator.MigrateAsync(app.Lifetime.ApplicationStopping);
+    }
+}

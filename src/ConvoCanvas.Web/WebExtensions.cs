@@ -1,0 +1,40 @@
+using ConvoCanvas.Web.Api;
+using ConvoCanvas.Web.Components;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace ConvoCanvas.Web;
+
+public static class WebExtensions
+{
+    /// <summary>Largest upload accepted by POST /api/imports and the Import page.</summary>
+    public const long MaxUploadBytes = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>The web front end (Blazor, interactive server rendering) and the REST API, co-hosted in the silo.</summary>
+    public static IHostApplicationBuilder AddConvoCanvasWeb(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = MaxUploadBytes);
+        builder.Services.AddSingleton<UploadImporter>();
+        builder.Services.AddProblemDetails();
+        return builder;
+    }
+
+    public static WebApplication MapConvoCanvasApi(this WebApplication app)
+    {
+        app.MapConversationsApi();
+        app.MapImportsApi();
+        app.MapVaultsApi();
+        return app;
+    }
+
+    public static WebApplication MapConvoCanvasWeb(this WebApplication app)
+    {
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}
