@@ -285,6 +285,35 @@ public sealed class OrleansAdoNetTests(PostgresServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_the_per_row_cleanup_query_the_bulk_cleanup_removes_old_inactive_silos()
+    {
+        var fallbackDb = await server.CreateDatabaseAsync($"orleans_fallback_{Interlocked.Increment(ref databaseCounter)}");
+        await new PostgresMigrator(fallbackDb, PostgresMigrator.DefaultMigrationsFolder).MigrateAsync();
+        await MigrationTests.ExecuteAsync(fallbackDb, "DELETE FROM OrleansQuery WHERE QueryKey = 'CleanupDefunctSiloEntryKey'");
+        await using var fallbackSilo = await OrleansTestHost.StartSiloAsync(fallbackDb, clusterId);
+        var table = fallbackSilo.Services.GetRequiredService<IMembershipTable>();
+        var longAgo = DateTime.UtcNow.AddHours(-3);
+        foreach (var (generation, status) in new[] { (21, SiloStatus.Dead), (22, SiloStatus.Joining) })
+        {
+            var version = (await table.ReadAllAsync()).Version;
+            Assert.True(await table.InsertRowAsync(new MembershipEntry
+            {
+                SiloAddress = SiloAddress.New(IPAddress.Loopback, 1, generation),
+                SiloName = $"old-{generation}",
+                HostName = "elsewhere",
+                Status = status,
+                StartTime = longAgo,
+                IAmAliveTime = longAgo,
+            }, version.Next()));
+        }
+
+        await table.CleanupDefunctSiloEntriesAsync(DateTimeOffset.UtcNow.AddHours(-1));
+
+        var remaining = Assert.Single((await table.ReadAllAsync()).Members);
+        Assert.Equal(SiloStatus.Active, remaining.Item1.Status);
+    }
+
+    [Fact]
     public async Task Second_silo_joins_and_a_restarted_silo_finds_its_state()
     {
         var note = Grains.GetGrain<IStringNoteGrain>("survives-restart");
