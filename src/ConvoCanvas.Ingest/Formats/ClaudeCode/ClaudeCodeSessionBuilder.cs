@@ -102,8 +102,8 @@ internal sealed class ClaudeCodeSessionBuilder(string sessionId, string? project
     }
 
     /// <summary>
-    /// Hostile or corrupt input can name parents in a loop; the first link found closing a loop is
-    /// cut (that message becomes a root), so the messages always form a tree. Linear time.
+    /// Hostile or corrupt input can name parents in a loop; the loop's earliest message loses its
+    /// parent (becomes a root), so the messages always form a tree. Linear time.
     /// </summary>
     private static void BreakCycles(int[] parents)
     {
@@ -120,7 +120,8 @@ internal sealed class ClaudeCodeSessionBuilder(string sessionId, string? project
                 var next = parents[node];
                 if (next >= 0 && state[next] == 1)
                 {
-                    parents[node] = -1;
+                    // The loop is the walk from 'next' on; its earliest line becomes the root.
+                    parents[walk.Skip(walk.IndexOf(next)).Min()] = -1;
                     break;
                 }
 
