@@ -18,8 +18,6 @@ internal sealed class ClaudeCodeSessionBuilder(string sessionId, string? project
     private readonly List<(string Title, string? Leaf)> _summaries = [];
     private readonly Dictionary<string, string> _properties = new(StringComparer.Ordinal);
 
-    public int DuplicatesDropped { get; private set; }
-
     /// <param name="thread">The file and thread ("main", or the subagent) the line belongs to.</param>
     public void Add(ClaudeCodeLine line, string thread)
     {
@@ -36,11 +34,7 @@ internal sealed class ClaudeCodeSessionBuilder(string sessionId, string? project
 
         // A resumed or copied transcript repeats lines with the same uuid: the first one wins,
         // so a re-import of the same files always keeps the same messages.
-        if (!_ids.Add(line.Message.Id))
-        {
-            DuplicatesDropped++;
-            return;
-        }
+        if (!_ids.Add(line.Message.Id)) return;
 
         _messages.Add((line, thread));
     }
