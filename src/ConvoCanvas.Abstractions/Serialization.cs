@@ -12,7 +12,8 @@ namespace ConvoCanvas.Abstractions;
 /// </summary>
 public static class ConvoCanvasSerialization
 {
-    public const string IngestModelNamespace = "ConvoCanvas.Ingest.Model";
+    /// <summary>The Ingest namespaces whose types cross grain boundaries: conversations and vault notes.</summary>
+    public static IReadOnlySet<string> IngestNamespaces { get; } = new HashSet<string> { "ConvoCanvas.Ingest.Model", "ConvoCanvas.Ingest.Vault" };
 
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
@@ -22,6 +23,6 @@ public static class ConvoCanvasSerialization
 
     public static IServiceCollection AddConvoCanvasSerialization(this IServiceCollection services) =>
         services.AddSerializer(serializer => serializer.AddJsonSerializer(
-            isSupported: type => type.Namespace == IngestModelNamespace,
+            isSupported: type => type.Namespace is { } ns && IngestNamespaces.Contains(ns),
             JsonOptions));
 }

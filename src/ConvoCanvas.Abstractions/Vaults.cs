@@ -61,3 +61,24 @@ public interface IVaultRegistryGrain : IGrainWithIntegerKey
 
     Task<IReadOnlyList<string>> ListAsync();
 }
+
+/// <summary>One note of a vault, keyed <c>{vault}/{relative path}</c>.</summary>
+public interface IVaultDocumentGrain : IGrainWithStringKey
+{
+    /// <summary>Idempotent by content hash. <paramref name="renamedFrom"/>: the note moved here from that path.</summary>
+    Task<UpsertOutcome> UpsertAsync(ConvoCanvas.Ingest.Vault.VaultNote note, string? renamedFrom = null);
+
+    /// <summary>The file is gone (deleted, or moved elsewhere). False if there was nothing to delete.</summary>
+    Task<bool> DeleteAsync();
+
+    Task<ConvoCanvas.Ingest.Vault.VaultNote?> GetAsync();
+}
+
+public static class VaultKeys
+{
+    /// <summary>Vault names go into grain keys and URLs: keep them plain.</summary>
+    public static bool IsValidName(string name) =>
+        name.Length is > 0 and <= 64 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && name.Trim('.').Length > 0;
+
+    public static string Document(string vault, string path) => $"{vault}/{path}";
+}

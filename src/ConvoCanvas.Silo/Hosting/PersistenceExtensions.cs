@@ -26,8 +26,10 @@ public static class PersistenceExtensions
 
     public static async Task MigrateConvoCanvasDatabaseAsync(this WebApplication app)
     {
-        var folder = Path.Combine(AppContext.BaseDirectory, "silo-config", "migrations");
-        var migrator = new PostgresMigrator(app.Services.GetRequiredService<NpgsqlDataSource>(), folder, app.Services.GetRequiredService<ILogger<PostgresMigrator>>());
+        var migrator = new PostgresMigrator(
+            app.Configuration.GetConnectionString("convocanvas")!,
+            PostgresMigrator.DefaultMigrationsFolder,
+            app.Services.GetRequiredService<ILogger<PostgresMigrator>>());
         await migrator.MigrateAsync(app.Lifetime.ApplicationStopping);
     }
 }
