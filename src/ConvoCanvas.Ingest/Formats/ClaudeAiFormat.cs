@@ -44,7 +44,8 @@ public sealed class ClaudeAiFormat : JsonExportFormat
             {
                 "human" or "user" => MessageRoles.User,
                 "assistant" => MessageRoles.Assistant,
-                var other => throw new ConversationProblem($"message '{id}' has sender '{other ?? "(none)"}'; expected 'human' or 'assistant'"),
+                var other => throw new ConversationProblem(
+                    $"message {(message.Str("uuid") is { } uuid ? $"'{uuid}'" : i.ToString(System.Globalization.CultureInfo.InvariantCulture))} has sender '{other ?? "(none)"}'; expected 'human' or 'assistant'"),
             };
             var blocks = ParseBlocks(message);
             messages.Add(new Message
@@ -60,7 +61,8 @@ public sealed class ClaudeAiFormat : JsonExportFormat
             previous = id;
         }
 
-        var (tree, activePath) = MessageTree.Build(messages, element.Str("current_leaf_message_uuid"));
+        // Without parent links the list is the one branch there is; a current leaf would only cut it short.
+        var (tree, activePath) = MessageTree.Build(messages, linear ? null : element.Str("current_leaf_message_uuid"));
         var properties = new Dictionary<string, string>();
         if (element.Str("summary") is { Length: > 0 } summary)
         {
