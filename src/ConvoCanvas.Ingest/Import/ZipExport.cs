@@ -127,17 +127,26 @@ internal sealed class ZipBudget(int entryCount, long limit)
 
     public long Limit => limit;
 
-    /// <summary>Returns false once the zip as a whole has expanded past the limit.</summary>
+    /// <summary>
+    /// False when these new bytes would take the zip past its limit; bytes already counted (a re-read
+    /// of an entry) never fail, and refused bytes are not counted, so other entries still fit.
+    /// </summary>
     public bool Report(int entry, long position)
     {
         lock (_highWater)
         {
-            if (position > _highWater[entry])
+            var added = position - _highWater[entry];
+            if (added <= 0)
             {
-                _total += position - _highWater[entry];
-                _highWater[entry] = position;
+                return true;
             }
-            return _total <= limit;
+            if (_total + added > limit)
+            {
+                return false;
+            }
+            _total += added;
+            _highWater[entry] = position;
+            return true;
         }
     }
 }
