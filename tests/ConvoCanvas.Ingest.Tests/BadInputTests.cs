@@ -221,13 +221,15 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public void Zip_bomb_with_lying_headers_is_stopped_while_reading()
+    public void Zip_entry_with_lying_size_headers_is_contained_to_an_error()
     {
-        // Headers say the entry is small; only counting what inflates catches it.
+        // Headers say the entry is small; only counting what inflates catches it. The head is a real
+        // conversation so a format claims it and reads on into the spaces.
         var bytes = new byte[3 * 1024 * 1024];
         Array.Fill(bytes, (byte)' ');
-        bytes[0] = (byte)'[';
-        bytes[^1] = (byte)']';
+        var head = Encoding.UTF8.GetBytes("""[{"uuid":"x","name":"x","chat_messages":[""");
+        head.CopyTo(bytes, 0);
+        "]}]"u8.CopyTo(bytes.AsSpan(bytes.Length - 3));
         var zip = Path.Combine(_folder, "liar.zip");
         using (var archive = ZipFile.Open(zip, ZipArchiveMode.Create))
         {
@@ -243,6 +245,8 @@ public sealed class BadInputTests : IDisposable
         var error = Assert.Single(items);
         Assert.NotNull(error.Error);
         Assert.Equal("liar.zip!/conversations.json", error.Error!.File);
+        // The entry stream stops at the declared size, so the spaces never inflate: the JSON ends early.
+        Assert.Contains("truncated", error.Error.Reason);
     }
 
     [Fact]
@@ -283,6 +287,16 @@ public sealed class BadInputTests : IDisposable
         Assert.Contains(errors, e => e.File == "export/settings.json" && e.Reason.StartsWith("not a recognised export", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.File.EndsWith("missing", StringComparison.Ordinal) && e.Reason == "no such file or folder");
         Assert.Equal(2, errors.Count);
+    }
+
+    [Fact]
+    public void Expansion_counting_stream_stops_at_the_ratio_limit_whatever_the_headers_say()
+    {
+        var budget = new ZipBudget(1, long.MaxValue);
+        using var stream = new ExpansionLimitedStream(new MemoryStream(new byte[1024 * 1024]), new MemoryStream(), "bomb.json", 100_000, 200, budget, 0);
+
+        var error = Assert.Throws<InvalidDataException>(() => stream.CopyTo(Stream.Null));
+        Assert.Contains("'bomb.json' expanded past 100,000 bytes", error.Message);
     }
 
     private static void Write(ZipArchive archive, string name, string text, CompressionLevel level = CompressionLevel.Optimal)

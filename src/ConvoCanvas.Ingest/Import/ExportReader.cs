@@ -309,8 +309,7 @@ public sealed class ExportReader(IReadOnlyList<IExportFormat> formats, ImportOpt
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            length = -1;
-            _ = ex;
+            length = -1; // opening it will report the problem with the file's name
         }
         yield return new Found(new ExportFile(display, length, () => new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024)), null);
     }
