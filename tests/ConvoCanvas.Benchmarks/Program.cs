@@ -82,9 +82,7 @@ if (gateway.Length > 0)
     var grains = host.Services.GetRequiredService<IClusterClient>();
     for (var run = 0; run < runs; run++)
     {
-        var reader = new ExportReader();
-        var importRun = reader.Read([export]);
-        var source = new ImportSource(Path.GetFileName(export), importRun, new FileInfo(export).Length, () => 0, () => importRun.FilesSkipped);
+        var source = ImportSource.Of(Path.GetFileName(export), new ExportReader().Read([export]));
         var watch = Stopwatch.StartNew();
         var summary = await new ImportRunner(grains).RunAsync(source);
         watch.Stop();

@@ -8,7 +8,7 @@ namespace ConvoCanvas.Grains.Tests;
 public sealed class ImportJobGrainTests(ClusterFixture fixture)
 {
     private static ImportSource SourceOf(IEnumerable<ImportItem> items) =>
-        new("test export", items, 100, () => 100, () => 0);
+        new("test export", items, () => 100, () => 100, () => 0);
 
     [Fact]
     public async Task Import_counts_new_then_reimport_counts_unchanged()

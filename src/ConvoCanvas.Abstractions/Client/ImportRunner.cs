@@ -1,3 +1,4 @@
+using ConvoCanvas.Ingest.Import;
 using ConvoCanvas.Ingest.Model;
 
 namespace ConvoCanvas.Abstractions.Client;
@@ -21,7 +22,7 @@ public sealed class ImportRunner(IGrainFactory grains)
     {
         var jobId = $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}";
         var job = grains.GetGrain<IImportJobGrain>(jobId);
-        await job.StartAsync(source.Description, source.BytesTotal);
+        await job.StartAsync(source.Description, source.BytesTotal());
 
         var conversations = new List<Conversation>();
         var errors = new List<ImportError>();
@@ -32,9 +33,11 @@ public sealed class ImportRunner(IGrainFactory grains)
         {
             if (inFlight is not null)
             {
-                progress?.Report(await inFlight);
+                // Awaited on its own line: `progress?.Report(await …)` would skip the await when progress is null.
+                var previous = await inFlight;
+                progress?.Report(previous);
             }
-            inFlight = job.AddBatchAsync(conversations.ToList(), errors.ToList(), new ImportProgress(source.BytesDone(), source.BytesTotal));
+            inFlight = job.AddBatchAsync(conversations.ToList(), errors.ToList(), new ImportProgress(source.BytesDone(), source.BytesTotal()));
             conversations.Clear();
             errors.Clear();
             batchBytes = 0;
@@ -59,7 +62,8 @@ public sealed class ImportRunner(IGrainFactory grains)
             }
         }
         await FlushAsync();
-        progress?.Report(await inFlight!);
+        var last = await inFlight!;
+        progress?.Report(last);
 
         var summary = await job.CompleteAsync(source.SkippedFiles());
         progress?.Report(summary);
@@ -85,6 +89,11 @@ public sealed class ImportRunner(IGrainFactory grains)
 public sealed record ImportSource(
     string Description,
     IEnumerable<ImportItem> Items,
-    long BytesTotal,
+    Func<long> BytesTotal,
     Func<long> BytesDone,
-    Func<int> SkippedFiles);
+    Func<int> SkippedFiles)
+{
+    /// <summary>An import of what an <see cref="ExportReader"/> run reads.</summary>
+    public static ImportSource Of(string description, ImportRun run) =>
+        new(description, run, () => run.BytesTotal, () => run.BytesRead, () => run.FilesSkipped);
+}

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ConvoCanvas.Abstractions;
 using ConvoCanvas.Abstractions.Client;
-using ConvoCanvas.Ingest.Formats;
+using ConvoCanvas.Ingest.Import;
 using Spectre.Console;
 
 namespace ConvoCanvas.Cli.Commands;
@@ -26,13 +26,7 @@ internal static class ImportCommand
                     throw new CliException($"'{input}' does not exist");
                 }
             }
-            var reader = new ExportReader();
-            var source = new ImportSource(
-                string.Join(", ", inputs.Select(Path.GetFileName)),
-                reader.Read(inputs, cancellationToken),
-                reader.MeasureBytes(inputs),
-                () => reader.BytesRead,
-                () => reader.SkippedFiles);
+            var source = ImportSource.Of(string.Join(", ", inputs.Select(Path.GetFileName)), new ExportReader().Read(inputs, cancellationToken));
             var runner = new ImportRunner(connection.Client);
 
             ImportSummary summary;
@@ -47,9 +41,10 @@ internal static class ImportCommand
                     .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
                     .StartAsync(async context =>
                     {
-                        var bar = context.AddTask("importing", maxValue: Math.Max(1, source.BytesTotal));
+                        var bar = context.AddTask("importing", maxValue: 1);
                         var progress = new Progress<ImportSummary>(s =>
                         {
+                            bar.MaxValue = Math.Max(1, s.BytesTotal);
                             bar.Value = Math.Min(bar.MaxValue, s.BytesDone);
                             bar.Description = $"{s.New + s.Updated + s.Unchanged:N0} conversations, {s.Failed:N0} failed";
                         });

@@ -43,7 +43,7 @@ public sealed class VaultGrain(
     private const string RescanReminder = "rescan";
     private Task<VaultScanResult>? _scan;
     private FileSystemWatcher? _watcher;
-    private ITimer? _debounce;
+    private IGrainTimer? _debounce;
 
     private string Name => this.GetPrimaryKeyString();
 

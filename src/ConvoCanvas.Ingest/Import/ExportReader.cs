@@ -1,4 +1,5 @@
 using ConvoCanvas.Ingest.Formats;
+using ConvoCanvas.Ingest.Formats.ClaudeCode;
 using ConvoCanvas.Ingest.Model;
 
 namespace ConvoCanvas.Ingest.Import;
@@ -19,6 +20,7 @@ public sealed class ExportReader(IReadOnlyList<IExportFormat> formats, ImportOpt
         new ClaudeAiFormat(),
         new LibreChatFormat(),
         new OpenWebUiFormat(),
+        new ClaudeCodeFormat(),
     ];
 
     /// <summary>Files that ride along in exports but hold no conversations; skipped without an error.</summary>
@@ -82,7 +84,8 @@ public sealed class ExportReader(IReadOnlyList<IExportFormat> formats, ImportOpt
             var owner = FirstClaim(file, head!);
             if (owner >= 0)
             {
-                (claimed[owner] ??= []).Add(file);
+                run.AddBytesTotal(Math.Max(0, file.Length));
+                (claimed[owner] ??= []).Add(file with { Open = run.Counted(file.Open) });
             }
             else if (Unrecognised(file, head!) is { } error)
             {
@@ -344,12 +347,32 @@ public sealed class ImportRun : IEnumerable<ImportItem>
     public int FilesSkipped { get; private set; }
     public int Conversations { get; private set; }
     public IReadOnlyList<ImportError> Errors => _errors;
+    /// <summary>Bytes of the files some format claimed; grows while files are discovered, final once reading starts.</summary>
+    public long BytesTotal { get; private set; }
+    /// <summary>How far the formats have read, counting each file once even when a format reads it twice.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+    private long _bytesRead;
 
     internal void SetItems(IEnumerable<ImportItem> items) => _items = items;
     internal void SeeFile() => FilesSeen++;
     internal void Skip() => FilesSkipped++;
     internal void CountConversation() => Conversations++;
     internal void Count(ImportError error) => _errors.Add(error);
+    internal void AddBytesTotal(long bytes) => BytesTotal += bytes;
+
+    /// <summary>Wraps a file's opener so reads advance <see cref="BytesRead"/> by the file's high-water mark.</summary>
+    internal Func<Stream> Counted(Func<Stream> open)
+    {
+        long highWater = 0;
+        return () => new ProgressStream(open(), position =>
+        {
+            if (position > highWater)
+            {
+                Interlocked.Add(ref _bytesRead, position - highWater);
+                highWater = position;
+            }
+        });
+    }
 
     public IEnumerator<ImportItem> GetEnumerator() => _items.GetEnumerator();
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();

@@ -1,3 +1,4 @@
+using Orleans.Dashboard;
 using ConvoCanvas.Abstractions;
 using ConvoCanvas.Grains;
 

@@ -1,6 +1,6 @@
 using ConvoCanvas.Abstractions;
 using ConvoCanvas.Abstractions.Client;
-using ConvoCanvas.Ingest.Formats;
+using ConvoCanvas.Ingest.Import;
 
 namespace ConvoCanvas.Web.Api;
 
@@ -35,13 +35,7 @@ public sealed class UploadImporter(IGrainFactory grains)
                 paths.Add(path);
             }
 
-            var reader = new ExportReader();
-            var importSource = new ImportSource(
-                string.Join(", ", uploads.Select(u => u.FileName)),
-                reader.Read(paths, cancellationToken),
-                reader.MeasureBytes(paths),
-                () => reader.BytesRead,
-                () => reader.SkippedFiles);
+            var importSource = ImportSource.Of(string.Join(", ", uploads.Select(u => u.FileName)), new ExportReader().Read(paths, cancellationToken));
             // The reader works synchronously; keep it off the request thread.
             return await Task.Run(() => new ImportRunner(grains).RunAsync(importSource, progress, cancellationToken), cancellationToken);
         }
