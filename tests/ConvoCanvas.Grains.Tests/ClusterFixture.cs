@@ -27,6 +27,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddConvoCanvasSerialization();
             silo.Services.AddConvoCanvasGrainServices();
             silo.Services.AddSingleton<IConversationCatalog>(Catalog);
+            silo.Services.Configure<ConvoCanvas.Grains.Vaults.VaultOptions>(o => o.WatchDebounce = TimeSpan.FromMilliseconds(200));
         });
         builder.ConfigureClient(client =>
         {

@@ -66,3 +66,24 @@ public sealed class ImportJobGrainTests(ClusterFixture fixture)
         public void Report(T value) => report(value);
     }
 }
+
+[Collection(ClusterCollection.Name)]
+public sealed class DuplicateImportTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task A_conversation_twice_in_one_export_keeps_the_first_copy_and_reimport_changes_nothing()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        ImportItem[] items = [ImportItem.Of(Conversations.Linear(id, turns: 2)), ImportItem.Of(Conversations.Linear(id, turns: 3))];
+        ImportSource Source() => new("dupes.json", items, () => 1, () => 1, () => 0);
+
+        var first = await new ImportRunner(fixture.Client).RunAsync(Source());
+        var second = await new ImportRunner(fixture.Client).RunAsync(Source());
+
+        Assert.Equal((1, 0, 1), (first.New, first.Updated, first.Failed));
+        Assert.Contains("more than once", Assert.Single(first.Errors).Reason);
+        Assert.Equal((0, 0, 1), (second.New, second.Updated, second.Unchanged));
+        var stored = await fixture.Client.GetGrain<IConversationGrain>($"chatgpt:{id}").GetAsync();
+        Assert.Equal(4, stored!.Messages.Count);
+    }
+}

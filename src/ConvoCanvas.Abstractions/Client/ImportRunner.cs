@@ -43,10 +43,18 @@ public sealed class ImportRunner(IGrainFactory grains)
             batchBytes = 0;
         }
 
+        // One export can hold the same conversation twice (split files, copied fixtures); the first copy
+        // wins, so importing the same export again finds everything unchanged instead of flip-flopping.
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in source.Items)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (item.Conversation is { } conversation)
+            if (item.Conversation is { } duplicate && !seen.Add(duplicate.Id))
+            {
+                errors.Add(new ImportError(source.Description, $"conversation {duplicate.Id} ('{duplicate.Title}')",
+                    "appears more than once in this import; the first copy was kept"));
+            }
+            else if (item.Conversation is { } conversation)
             {
                 var size = EstimateBytes(conversation);
                 if (conversations.Count > 0 && (conversations.Count >= MaxBatchCount || batchBytes + size > MaxBatchBytes))

@@ -138,7 +138,6 @@ public sealed class VaultGrain(
         var notes = entries.Where(e => e.Kind == VaultEntryKind.Parsed && e.Note is not null).Select(e => e.Note!).ToList();
         var diff = VaultDiff.Compute(previous, notes);
 
-        var failed = 0;
         async Task Apply(Func<Task> call, string path)
         {
             try
@@ -147,12 +146,8 @@ public sealed class VaultGrain(
             }
             catch (Exception ex) when (ex is not OutOfMemoryException)
             {
-                Interlocked.Increment(ref failed);
                 VaultLog.DocumentFailed(logger, ex, Name, path);
-                lock (entries)
-                {
-                    entries.Add(new VaultScanEntry(VaultEntryKind.Failed, path, Reason: $"could not be stored: {ex.Message}"));
-                }
+                entries.Add(new VaultScanEntry(VaultEntryKind.Failed, path, Reason: $"could not be stored: {ex.Message}"));
             }
         }
         var work = new List<(Func<Task> Call, string Path)>();
@@ -163,8 +158,11 @@ public sealed class VaultGrain(
             await Document(r.From).DeleteAsync();
         }), r.To.Path)));
         work.AddRange(diff.Deleted.Select(path => ((Func<Task>)(() => Document(path).DeleteAsync()), path)));
-        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = options.Value.Parallelism },
-            async (item, _) => await Apply(item.Call, item.Path));
+        // Grain calls must start on this activation's scheduler (not the thread pool), so chunk them here.
+        foreach (var chunk in work.Chunk(options.Value.Parallelism))
+        {
+            await Task.WhenAll(chunk.Select(item => Apply(item.Call, item.Path)));
+        }
 
         var failedPaths = entries.Where(e => e.Kind == VaultEntryKind.Failed).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
         state.State.Files = entries
