@@ -7,7 +7,7 @@ silo_env_defaults() {
   export CONVOCANVAS_PG_PORT="${CONVOCANVAS_PG_PORT:-5433}"
   export CONVOCANVAS_SILO_PORT="${CONVOCANVAS_SILO_PORT:-11111}"
   export CONVOCANVAS_GATEWAY_PORT="${CONVOCANVAS_GATEWAY_PORT:-30000}"
-  export CONVOCANVAS_PG="${CONVOCANVAS_PG:-Host=127.0.0.1;Port=$CONVOCANVAS_PG_PORT;Database=convocanvas;Username=postgres;Pooling=true;Maximum Pool Size=50}"
+  export CONVOCANVAS_PG="${CONVOCANVAS_PG:-Host=127.0.0.1;Port=$CONVOCANVAS_PG_PORT;Database=convocanvas;Username=postgres;Pooling=true;Maximum Pool Size=30}"
   export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
   SILO_DLL="$ROOT/src/ConvoCanvas.Silo/bin/Release/net10.0/ConvoCanvas.Silo.dll"
 }

@@ -61,7 +61,7 @@ public static class ChatGptExportGenerator
             {
                 var assistant = $"{id}-a{t}-{a}";
                 var contentType = random.Next(6) == 0 ? "code" : "text";
-                nodes.Add((assistant, user, "assistant", contentType, Sentence(random, 40 + random.Next(200)), time + 5 + a));
+                nodes.Add((assistant, user, "assistant", contentType, Sentence(random, 30 + random.Next(170)), time + 5 + a));
                 chosen = assistant;
             }
             if (random.Next(12) == 0)

@@ -62,6 +62,25 @@ for (var run = 0; run < runs; run++)
 }
 var parsePeakMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1024.0 / 1024.0;
 
+// Where a conversation's time goes before it reaches PostgreSQL: the CPU work each upsert does.
+var sample = new ExportReader().Read([export]).Where(i => i.Conversation is not null).Take(2000).Select(i => i.Conversation!).ToList();
+var counter = new ConvoCanvas.Ingest.Tokens.TokenCounter();
+double Per(Action<ConvoCanvas.Ingest.Model.Conversation> work)
+{
+    var watch = Stopwatch.StartNew();
+    foreach (var conversation in sample)
+    {
+        work(conversation);
+    }
+    return watch.Elapsed.TotalMilliseconds / sample.Count;
+}
+Per(c => ConvoCanvas.Ingest.Model.ConversationHash.Compute(c)); // warm-up
+var hashMs = Per(c => ConvoCanvas.Ingest.Model.ConversationHash.Compute(c));
+var tokenMs = Per(c => counter.CountConversation(c));
+var jsonMs = Per(c => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(c, ConvoCanvasSerialization.JsonOptions));
+var costLine = $"per conversation CPU: hash {hashMs:F2} ms, token count {tokenMs:F2} ms, JSON serialisation {jsonMs:F2} ms (mean of {sample.Count})";
+Console.Error.WriteLine(costLine);
+
 // 2. End to end: parse here, import into PostgreSQL-backed grains on the silo.
 var importRates = new List<double>();
 var importLines = new List<string>();
@@ -104,6 +123,7 @@ report.AppendLine($"### Import benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC
 report.AppendLine();
 report.AppendLine($"- machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024 / 1024 / 1024} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}");
 report.AppendLine($"- command: `./scripts/bench.sh import` ({count:N0} synthetic ChatGPT conversations, {megabytes:F1} MB, {parsedMessages:N0} messages; {runs} runs each)");
+report.AppendLine($"- {costLine}");
 report.AppendLine($"- parse: {string.Join(", ", parseRates.Select(r => $"{r:F1}"))} MB/s (median {Median(parseRates):F1} MB/s)");
 if (importRates.Count > 0)
 {

@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace ConvoCanvas.Ingest.Model;
 
 /// <summary>Where an imported conversation came from. The value is the first part of its grain key.</summary>
@@ -60,8 +58,7 @@ public sealed record Conversation
     /// <summary>Source-specific facts worth keeping (Claude Code's cwd and git branch, a LibreChat endpoint).</summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>The grain key: <c>{source}:{external id}</c>.</summary>
-    [JsonIgnore]
+    /// <summary>The grain key: <c>{source}:{external id}</c>. Written to JSON for readers; ignored when read back.</summary>
     public string Id => $"{Source}:{ExternalId}";
 }
 

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ConvoCanvas.Integration.Tests.Persistence;
+using ConvoCanvas.Testing;
+
+namespace ConvoCanvas.Integration.Tests.Cli;
+
+/// <summary>The convocanvas CLI as a user runs it, against the real silo process.</summary>
+[Collection(PostgresCollection.Name)]
+public sealed class CliTests(PostgresServer server) : IAsyncLifetime
+{
+    private SiloProcess _silo = null!;
+
+    private static string CliDll => Path.Combine(RepositoryPaths.Root, "src", "ConvoCanvas.Cli", "bin", RepositoryPaths.Configuration, "net10.0", "convocanvas.dll");
+
+    private static string Fixtures => Path.Combine(AppContext.BaseDirectory, "Fixtures");
+
+    public async Task InitializeAsync()
+    {
+        _silo = new SiloProcess(await server.CreateDatabaseAsync("cli"));
+        await _silo.StartAsync();
+    }
+
+    public async Task DisposeAsync() => await _silo.DisposeAsync();
+
+    private async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet", [CliDll, .. args, "--gateway", $"127.0.0.1:{_silo.GatewayPort}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    [Fact]
+    public async Task Import_prints_the_summary_object_and_a_second_import_finds_everything_unchanged()
+    {
+        var (code, output, error) = await RunAsync("import", Fixtures);
+        Assert.True(code == 0, error);
+        using var first = JsonDocument.Parse(output);
+        var counts = first.RootElement.GetProperty("conversations");
+        var created = counts.GetProperty("new").GetInt32();
+        Assert.True(created >= 4, output);
+        Assert.True(first.RootElement.GetProperty("messages").GetInt64() > 0);
+        foreach (var item in first.RootElement.GetProperty("errors").EnumerateArray())
+        {
+            Assert.False(string.IsNullOrEmpty(item.GetProperty("file").GetString()));
+            Assert.False(string.IsNullOrEmpty(item.GetProperty("item").GetString()));
+            Assert.False(string.IsNullOrEmpty(item.GetProperty("reason").GetString()));
+        }
+
+        (code, output, error) = await RunAsync("import", Fixtures);
+        Assert.True(code == 0, error);
+        using var second = JsonDocument.Parse(output);
+        Assert.Equal(0, second.RootElement.GetProperty("conversations").GetProperty("new").GetInt32());
+        Assert.Equal(created, second.RootElement.GetProperty("conversations").GetProperty("unchanged").GetInt32());
+
+        (code, output, _) = await RunAsync("conversations", "list", "--json", "--source", "librechat");
+        Assert.Equal(0, code);
+        using var list = JsonDocument.Parse(output);
+        var items = list.RootElement.GetProperty("items");
+        Assert.True(items.GetArrayLength() > 0);
+        Assert.All(items.EnumerateArray(), i => Assert.Equal("librechat", i.GetProperty("source").GetString()));
+
+        var id = items[0].GetProperty("id").GetString()!;
+        (code, output, error) = await RunAsync("conversations", "show", id, "--brief", "4096", "--json");
+        Assert.True(code == 0, error);
+        using var show = JsonDocument.Parse(output);
+        Assert.Equal(id, show.RootElement.GetProperty("conversation").GetProperty("id").GetString());
+        Assert.Equal(5, show.RootElement.GetProperty("tokens").GetProperty("windows").GetArrayLength());
+        Assert.False(string.IsNullOrWhiteSpace(show.RootElement.GetProperty("brief").GetString()));
+
+        (code, output, _) = await RunAsync("stats", "--json");
+        Assert.Equal(0, code);
+        using var stats = JsonDocument.Parse(output);
+        Assert.True(stats.RootElement.GetProperty("conversations").GetInt32() >= created);
+    }
+
+    [Fact]
+    public async Task Vault_add_and_status_report_documents_and_skipped_files_with_reasons()
+    {
+        var vault = Directory.CreateTempSubdirectory("convocanvas-cli-vault-");
+        try
+        {
+            File.WriteAllText(Path.Combine(vault.FullName, "Note.md"), "# Note\n#tag and [[Other]]");
+            Directory.CreateDirectory(Path.Combine(vault.FullName, ".obsidian"));
+            File.WriteAllText(Path.Combine(vault.FullName, ".obsidian", "app.json"), "{}");
+            File.WriteAllText(Path.Combine(vault.FullName, "picture.png"), "png");
+
+            var (code, output, error) = await RunAsync("vault", "add", "notes", vault.FullName, "--json");
+            Assert.True(code == 0, error);
+            Assert.Equal(1, JsonDocument.Parse(output).RootElement.GetProperty("result").GetProperty("created").GetInt32());
+
+            (code, output, error) = await RunAsync("vault", "status", "notes", "--json");
+            Assert.True(code == 0, error);
+            using var status = JsonDocument.Parse(output);
+            Assert.Equal(1, status.RootElement.GetProperty("documents").GetInt32());
+            Assert.True(status.RootElement.GetProperty("skipped").GetInt32() >= 2, output);
+            Assert.All(status.RootElement.GetProperty("files").EnumerateArray().Where(f => f.GetProperty("status").GetString() != "stored"),
+                f => Assert.False(string.IsNullOrEmpty(f.GetProperty("reason").GetString())));
+        }
+        finally
+        {
+            vault.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Unknown_ids_and_an_unreachable_gateway_give_one_clear_line_and_exit_1()
+    {
+        var (code, _, error) = await RunAsync("conversations", "show", "chatgpt:does-not-exist");
+        Assert.Equal(1, code);
+        Assert.Contains("no conversation 'chatgpt:does-not-exist'", error);
+
+        var info = new ProcessStartInfo("dotnet", [CliDll, "stats", "--gateway", $"127.0.0.1:{PostgresServer.FreeTcpPort()}"])
+        {
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        using var process = Process.Start(info)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("cannot reach the ConvoCanvas silo", stderr);
+    }
+}
