@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -44,5 +46,35 @@ public sealed class VaultPagesTests(WebFixture web)
             await Expect(skipped).ToContainTextAsync("dot folder");
             await Expect(files.Locator("tr.stored", new() { HasText = "Projects/Ideas.md" })).ToHaveCountAsync(1);
         });
+    }
+
+    [Fact]
+    public async Task Adding_a_vault_with_an_invalid_name_says_why_and_the_page_keeps_working()
+    {
+        var root = web.TemporaryFolder("cc-web-vault-name-");
+        await File.WriteAllTextAsync(Path.Combine(root, "Only.md"), "# Only\n");
+
+        await web.OnPageAsync("vaults", async page =>
+        {
+            await page.GetByTestId("vault-name").FillAsync("my notes");
+            await page.GetByTestId("vault-path").FillAsync(root);
+            await page.GetByTestId("vault-add").ClickAsync();
+
+            await Expect(page.GetByTestId("vault-message")).ToContainTextAsync("'my notes'");
+            await Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+            await Expect(page.GetByTestId("vault-add")).ToBeEnabledAsync();
+
+            await page.GetByTestId("vault-name").FillAsync("webnotes-valid");
+            await page.GetByTestId("vault-add").ClickAsync();
+            await Expect(page.GetByTestId("vault-message")).ToContainTextAsync("webnotes-valid: 1 new");
+            await Expect(page.GetByTestId("vaults")).ToContainTextAsync("webnotes-valid");
+        });
+
+        // The REST API answers the same refusals as problems, not as 500s.
+        using var badName = await web.Http.PostAsJsonAsync("api/vaults", new { name = "my notes", path = root });
+        Assert.Equal(HttpStatusCode.BadRequest, badName.StatusCode);
+        var other = web.TemporaryFolder("cc-web-vault-other-");
+        using var taken = await web.Http.PostAsJsonAsync("api/vaults", new { name = "webnotes-valid", path = other });
+        Assert.Equal(HttpStatusCode.Conflict, taken.StatusCode);
     }
 }
