@@ -18,6 +18,10 @@ public sealed class ConversationPagesTests(WebFixture web)
         var total = all.GetProperty("total").GetInt32();
         var chatgptTotal = chatgpt.GetProperty("total").GetInt32();
         Assert.InRange(chatgptTotal, 1, total - 1);
+        var dns = chatgpt.GetProperty("items").EnumerateArray().Single(i => i.GetProperty("title").GetString() == "Fix DNS");
+        var offPath = dns.GetProperty("offPathMessageCount").GetInt32();
+        var onPath = dns.GetProperty("messageCount").GetInt32() - offPath;
+        Assert.True(offPath > 0, "the Fix DNS fixture has branches");
 
         await web.OnPageAsync("conversations", async page =>
         {
@@ -38,10 +42,14 @@ public sealed class ConversationPagesTests(WebFixture web)
                 Assert.Equal("chatgpt", source.Trim());
             }
 
+            // The count is the active path, with the other branches' messages beside it.
+            await Expect(rows.Filter(new() { HasText = "Fix DNS" }).Locator("td:nth-child(4)")).ToHaveTextAsync($"{onPath} (+{offPath} on branches)");
+            await WebFixture.ScreenshotAsync(page, $"{nameof(Conversations_lists_the_imports_filters_by_source_and_opens_a_transcript)}-filtered");
+
             await page.GetByRole(AriaRole.Link, new() { Name = "Fix DNS", Exact = true }).ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex("/conversations/chatgpt"));
             await Expect(page.Locator("h1")).ToHaveTextAsync("Fix DNS");
-            await Expect(page.GetByTestId("transcript").Locator("article.message").First).ToBeVisibleAsync();
+            await Expect(page.GetByTestId("transcript").Locator("article.message")).ToHaveCountAsync(onPath);
         });
     }
 

@@ -131,10 +131,16 @@ public sealed class WebFixture : IAsyncLifetime
         }
         finally
         {
-            var folder = Path.Combine(RepositoryPaths.Artifacts, "web");
-            Directory.CreateDirectory(folder);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{testName}.png"), FullPage = true });
+            await ScreenshotAsync(page, testName);
         }
+    }
+
+    /// <summary>A full-page screenshot as artifacts/web/&lt;name&gt;.png (also for a page a test passes through).</summary>
+    public static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var folder = Path.Combine(RepositoryPaths.Artifacts, "web");
+        Directory.CreateDirectory(folder);
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}.png"), FullPage = true });
     }
 
     /// <summary>Buttons are disabled until the SignalR circuit is up; the layout says "live" then.</summary>
