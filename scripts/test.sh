@@ -6,6 +6,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/scripts/lib/postgres.sh"
+source "$ROOT/scripts/lib/chromium.sh"
 
 ensure_dotnet
 TEST_DATA="${CONVOCANVAS_TEST_DATA:-$ROOT/.data-test}"
@@ -14,6 +15,8 @@ rm -rf "$RESULTS"
 mkdir -p "$TEST_DATA" "$RESULTS"
 
 pg_ensure_installed
+chromium_ensure_installed
+export CONVOCANVAS_CHROMIUM="$(chromium_binary)"
 PG_PORT="${CONVOCANVAS_TEST_PG_PORT:-$(free_port)}"
 pg_stop "$TEST_DATA" >/dev/null 2>&1 || true
 pg_start "$TEST_DATA" "$PG_PORT"

@@ -25,8 +25,10 @@ public sealed class UploadImporter(IGrainFactory grains)
             var paths = new List<string>();
             foreach (var (upload, index) in uploads.Select((u, i) => (u, i)))
             {
-                var name = SafeName(upload.FileName, index);
-                var path = Path.Combine(folder.FullName, name);
+                // One numbered folder per upload keeps two uploads of the same name apart while the
+                // reader, and so every error row, still shows the name the user uploaded.
+                var own = Directory.CreateDirectory(Path.Combine(folder.FullName, index.ToString("D3")));
+                var path = Path.Combine(own.FullName, SafeName(upload.FileName, index));
                 await using (var target = File.Create(path))
                 await using (var source = upload.Open())
                 {
@@ -54,7 +56,6 @@ public sealed class UploadImporter(IGrainFactory grains)
         {
             name = $"upload-{index}";
         }
-        // Keep names unique in the folder: two uploads may share a name.
-        return $"{index:D3}-{name}";
+        return name;
     }
 }

@@ -37,8 +37,20 @@ internal static class VaultsApi
             {
                 return Results.Problem($"'{request.Path}' is not a folder on the silo", statusCode: StatusCodes.Status400BadRequest);
             }
-            var result = await grains.GetGrain<IVaultGrain>(request.Name).AddAsync(Path.GetFullPath(request.Path));
-            return Results.Ok(result);
+            try
+            {
+                var result = await grains.GetGrain<IVaultGrain>(request.Name).AddAsync(Path.GetFullPath(request.Path));
+                return Results.Ok(result);
+            }
+            catch (ArgumentException ex)
+            {
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The name is taken by another folder.
+                return Results.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
+            }
         });
 
         group.MapPost("/{name}/scan", async (IGrainFactory grains, string name) =>
