@@ -45,7 +45,7 @@ internal static class ConversationsCommand
             foreach (var row in page.Items)
             {
                 table.AddRow(Markup.Escape(row.Id), Markup.Escape(Truncate(row.Title, 48)), row.Source, Markup.Escape(string.Join(", ", row.Models)),
-                    row.MessageCount.ToString("N0"), row.TokenCount.ToString("N0"), CommandRunner.When(row.UpdatedAt ?? row.CreatedAt));
+                    OnPath(row), row.TokenCount.ToString("N0"), CommandRunner.When(row.UpdatedAt ?? row.CreatedAt));
             }
             CommandRunner.Screen.Write(table);
             CommandRunner.Screen.MarkupLine($"[grey]{page.Items.Count} of {page.Total}[/]");
@@ -77,7 +77,8 @@ internal static class ConversationsCommand
             var byId = conversation.Messages.ToDictionary(m => m.Id);
             foreach (var messageId in conversation.ActivePath)
             {
-                if (!byId.TryGetValue(messageId, out var message))
+                // Exports carry empty hidden system messages; they are kept, not shown.
+                if (!byId.TryGetValue(messageId, out var message) || (message.Text.Length == 0 && message.Blocks.All(b => string.IsNullOrEmpty(b.Text))))
                 {
                     continue;
                 }
@@ -110,6 +111,13 @@ internal static class ConversationsCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Messages on the active branch, and how many more sit on other branches.</summary>
+    private static string OnPath(ConversationSummary row)
+    {
+        var onPath = row.MessageCount - row.OffPathMessageCount;
+        return row.OffPathMessageCount > 0 ? $"{onPath:N0} (+{row.OffPathMessageCount:N0})" : onPath.ToString("N0");
     }
 
     private static string Truncate(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
