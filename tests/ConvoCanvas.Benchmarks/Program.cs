@@ -99,8 +99,21 @@ if (gateway.Length > 0)
     using var host = builder.Build();
     await host.StartAsync();
     var grains = host.Services.GetRequiredService<IClusterClient>();
+
+    // Warm-up: a fresh silo spends its first seconds in the JIT (tiering up thousands of methods);
+    // a long-running silo does not, so the measured runs import into a warm process. Other ids.
+    var warmup = Path.Combine(dataDir, "warmup-1000.json");
+    if (!File.Exists(warmup))
+    {
+        ChatGptExportGenerator.Write(warmup, 1000, seed: 7);
+    }
+    var warmWatch = Stopwatch.StartNew();
+    var warm = await new ImportRunner(grains).RunAsync(ImportSource.Of("warm-up", new ExportReader().Read([warmup])));
+    Console.Error.WriteLine($"warm-up: {warm.New} conversations into a cold silo in {warmWatch.Elapsed.TotalSeconds:F1} s ({warm.New / warmWatch.Elapsed.TotalSeconds:F0}/s)");
+    importLines.Add($"warm-up (not counted): {warm.New} other conversations into the freshly started silo, {warm.New / warmWatch.Elapsed.TotalSeconds:F0} conversations/s");
     for (var run = 0; run < runs; run++)
     {
+        var cpuBefore = (Client: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, Silo: CpuSeconds(siloPid), Postgres: PostgresCpuSeconds());
         var source = ImportSource.Of(Path.GetFileName(export), new ExportReader().Read([export]));
         var watch = Stopwatch.StartNew();
         var summary = await new ImportRunner(grains).RunAsync(source);
@@ -108,7 +121,8 @@ if (gateway.Length > 0)
         var total = summary.New + summary.Updated + summary.Unchanged;
         var rate = total / watch.Elapsed.TotalSeconds;
         importRates.Add(rate);
-        var line = $"import run {run + 1} ({(run == 0 ? "fresh database" : "re-import")}): {watch.Elapsed.TotalSeconds:F1} s, {rate:F0} conversations/s (new {summary.New}, updated {summary.Updated}, unchanged {summary.Unchanged}, failed {summary.Failed})";
+        var cpu = $"CPU s: client {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuBefore.Client:F1}, silo {CpuSeconds(siloPid) - cpuBefore.Silo:F1}, postgres {PostgresCpuSeconds() - cpuBefore.Postgres:F1}";
+        var line = $"import run {run + 1} ({(run == 0 ? "fresh database" : "re-import")}): {watch.Elapsed.TotalSeconds:F1} s, {rate:F0} conversations/s (new {summary.New}, updated {summary.Updated}, unchanged {summary.Unchanged}, failed {summary.Failed}); {cpu}";
         importLines.Add(line);
         Console.Error.WriteLine(line);
     }
@@ -141,6 +155,26 @@ if (results.Length > 0)
 return 0;
 
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+
+// utime + stime of a process, from /proc (clock ticks of 1/100 s on Linux).
+static double CpuSeconds(int pid)
+{
+    var stat = $"/proc/{pid}/stat";
+    if (pid <= 0 || !File.Exists(stat))
+    {
+        return 0;
+    }
+    var fields = File.ReadAllText(stat).Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
+}
+
+static double PostgresCpuSeconds() =>
+    Directory.EnumerateDirectories("/proc")
+        .Select(Path.GetFileName)
+        .Where(name => name!.All(char.IsAsciiDigit))
+        .Select(name => int.Parse(name!, CultureInfo.InvariantCulture))
+        .Where(pid => { try { return File.ReadAllText($"/proc/{pid}/comm").Trim() == "postgres"; } catch (IOException) { return false; } })
+        .Sum(CpuSeconds);
 
 static double PeakRssMb(int pid)
 {

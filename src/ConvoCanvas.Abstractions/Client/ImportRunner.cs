@@ -10,7 +10,7 @@ namespace ConvoCanvas.Abstractions.Client;
 /// </summary>
 public sealed class ImportRunner(IGrainFactory grains)
 {
-    public int MaxBatchCount { get; init; } = 64;
+    public int MaxBatchCount { get; init; } = 256;
 
     /// <summary>Keeps one grain message well under Orleans' size limit even with long conversations.</summary>
     public long MaxBatchBytes { get; init; } = 8 * 1024 * 1024;

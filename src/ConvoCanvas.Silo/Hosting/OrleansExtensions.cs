@@ -14,13 +14,25 @@ public static class OrleansExtensions
     {
         builder.Services.AddConvoCanvasSerialization();
         builder.Services.AddConvoCanvasGrainServices();
-        builder.UseOrleans(silo => silo.AddDashboard());
+        builder.UseOrleans(silo =>
+        {
+            if (DashboardEnabled(builder.Configuration))
+            {
+                silo.AddDashboard();
+            }
+        });
         return builder;
     }
 
     public static WebApplication MapConvoCanvasDashboard(this WebApplication app)
     {
-        app.MapOrleansDashboard(routePrefix: "/dashboard");
+        if (DashboardEnabled(app.Configuration))
+        {
+            app.MapOrleansDashboard(routePrefix: "/dashboard");
+        }
         return app;
     }
+
+    /// <summary>On by default; the Dashboard profiles every grain call, which costs throughput in bulk work.</summary>
+    private static bool DashboardEnabled(IConfiguration configuration) => configuration.GetValue("ConvoCanvas:Dashboard", true);
 }

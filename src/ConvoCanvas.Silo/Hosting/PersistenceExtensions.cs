@@ -1,6 +1,10 @@
+using ConvoCanvas.Abstractions;
 using ConvoCanvas.Grains.Catalog;
 using ConvoCanvas.Silo.Persistence;
 using Npgsql;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace ConvoCanvas.Silo.Hosting;
 
@@ -12,6 +16,20 @@ public static class PersistenceExtensions
         var connectionString = builder.Configuration.GetConnectionString("convocanvas")
             ?? throw new InvalidOperationException("ConnectionStrings:convocanvas is not set (CONVOCANVAS_PG or silo-config/appsettings*.json)");
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+
+        // Grain state in Orleans' binary format rather than the providers' default Newtonsoft JSON:
+        // a conversation is stored in a fraction of the time (measured in tests/ConvoCanvas.Benchmarks/RESULTS.md).
+        foreach (var storage in new[] { ProviderNames.Storage, "PubSubStore" })
+        {
+            builder.Services.AddOptions<AdoNetGrainStorageOptions>(storage)
+                .PostConfigure<IServiceProvider>((options, services) =>
+                {
+                    options.GrainStorageSerializer = new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>());
+                    // One connection pool for grain state and the catalogue, instead of one per connection string user.
+                    options.DataSource = services.GetRequiredService<NpgsqlDataSource>();
+                    options.ConnectionString = null;
+                });
+        }
 
         if (string.Equals(builder.Configuration["ConvoCanvas:Catalog"], "Memory", StringComparison.OrdinalIgnoreCase))
         {

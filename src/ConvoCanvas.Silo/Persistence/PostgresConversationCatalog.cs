@@ -1,44 +1,109 @@
 using ConvoCanvas.Abstractions;
 using ConvoCanvas.Grains.Catalog;
+using System.Text.Json;
+using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace ConvoCanvas.Silo.Persistence;
 
-/// <summary>The conversation catalogue in PostgreSQL (table from migration 0010).</summary>
-public sealed class PostgresConversationCatalog(NpgsqlDataSource dataSource) : IConversationCatalog
+/// <summary>
+/// The conversation catalogue in PostgreSQL (table from migration 0010). Upserts are group-committed:
+/// callers that arrive while a write is in flight are written together in one statement when it
+/// ends, and each caller's task completes only once its row is committed. A bulk import thus costs
+/// one round trip per group instead of one per conversation, with the same durability.
+/// </summary>
+public sealed class PostgresConversationCatalog : IConversationCatalog, IAsyncDisposable
 {
     private const string Columns = "id, source, title, created_at, updated_at, models, message_count, off_path_count, token_count, content_hash, imported_at";
+    private const int MaxGroup = 500;
 
-    public async Task UpsertAsync(ConversationSummary summary, CancellationToken cancellationToken = default)
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly Channel<(ConversationSummary Summary, TaskCompletionSource Done)> _pending =
+        Channel.CreateUnbounded<(ConversationSummary, TaskCompletionSource)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public PostgresConversationCatalog(NpgsqlDataSource dataSource)
     {
-        await using var command = dataSource.CreateCommand($"""
+        _dataSource = dataSource;
+        _writer = Task.Run(WriteGroupsAsync);
+    }
+
+    public Task UpsertAsync(ConversationSummary summary, CancellationToken cancellationToken = default)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_pending.Writer.TryWrite((summary, done)))
+        {
+            throw new ObjectDisposedException(nameof(PostgresConversationCatalog));
+        }
+        return done.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task WriteGroupsAsync()
+    {
+        var group = new List<(ConversationSummary Summary, TaskCompletionSource Done)>();
+        while (await _pending.Reader.WaitToReadAsync())
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && _pending.Reader.TryRead(out var item))
+            {
+                group.Add(item);
+            }
+            try
+            {
+                await UpsertGroupAsync(group.Select(g => g.Summary).ToList());
+                group.ForEach(g => g.Done.TrySetResult());
+            }
+            catch (Exception ex)
+            {
+                group.ForEach(g => g.Done.TrySetException(ex));
+            }
+        }
+    }
+
+    /// <summary>One statement for the whole group; the last summary of an id wins (ON CONFLICT may touch a row once).</summary>
+    private async Task UpsertGroupAsync(IReadOnlyList<ConversationSummary> group)
+    {
+        var rows = group.GroupBy(s => s.Id, StringComparer.Ordinal).Select(g => g.Last()).ToList();
+        await using var command = _dataSource.CreateCommand($"""
             INSERT INTO conversation_catalog ({Columns})
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+            SELECT t.id, t.source, t.title, t.created_at, t.updated_at, ms.models, t.message_count, t.off_path_count,
+                   t.token_count, t.content_hash, t.imported_at
+            FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[], $6::text[],
+                        $7::int[], $8::int[], $9::int[], $10::text[], $11::timestamptz[])
+                 AS t(id, source, title, created_at, updated_at, models_json, message_count, off_path_count, token_count, content_hash, imported_at)
+            CROSS JOIN LATERAL (SELECT coalesce(array_agg(m), ARRAY[]::text[]) AS models FROM json_array_elements_text(t.models_json::json) m) ms
             ON CONFLICT (id) DO UPDATE SET
                 source = excluded.source, title = excluded.title, created_at = excluded.created_at,
                 updated_at = excluded.updated_at, models = excluded.models, message_count = excluded.message_count,
                 off_path_count = excluded.off_path_count, token_count = excluded.token_count,
                 content_hash = excluded.content_hash, imported_at = excluded.imported_at
             """);
-        command.Parameters.Add(new() { Value = summary.Id });
-        command.Parameters.Add(new() { Value = summary.Source });
-        command.Parameters.Add(new() { Value = summary.Title });
-        command.Parameters.Add(new() { Value = (object?)summary.CreatedAt?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new() { Value = (object?)summary.UpdatedAt?.UtcDateTime ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new() { Value = summary.Models.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
-        command.Parameters.Add(new() { Value = summary.MessageCount });
-        command.Parameters.Add(new() { Value = summary.OffPathMessageCount });
-        command.Parameters.Add(new() { Value = summary.TokenCount });
-        command.Parameters.Add(new() { Value = summary.ContentHash });
-        command.Parameters.Add(new() { Value = summary.ImportedAt.UtcDateTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Id).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Source).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.Title).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.CreatedAt?.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.UpdatedAt?.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        // PostgreSQL has no array of arrays of varying length; each row's models travel as a JSON list.
+        command.Parameters.Add(new() { Value = rows.Select(r => JsonSerializer.Serialize(r.Models)).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.MessageCount).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.OffPathMessageCount).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.TokenCount).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.ContentHash).ToArray() });
+        command.Parameters.Add(new() { Value = rows.Select(r => r.ImportedAt.UtcDateTime).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz });
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _pending.Writer.TryComplete();
+        await _writer;
     }
 
     public async Task<ConversationPage> ListAsync(ConversationQuery query, CancellationToken cancellationToken = default)
     {
         var (where, parameters) = BuildFilter(query);
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
 
         await using var count = new NpgsqlCommand($"SELECT count(*) FROM conversation_catalog {where}", connection);
         count.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
@@ -72,7 +137,7 @@ public sealed class PostgresConversationCatalog(NpgsqlDataSource dataSource) : I
 
     public async Task<CatalogStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         int conversations;
         long messages, tokens;
         await using (var totals = new NpgsqlCommand("SELECT count(*), coalesce(sum(message_count), 0), coalesce(sum(token_count), 0) FROM conversation_catalog", connection))
