@@ -25,6 +25,7 @@ var runs = int.Parse(Arg("--runs", "3"), CultureInfo.InvariantCulture);
 var gateway = Arg("--gateway", "");
 var siloPid = int.Parse(Arg("--silo-pid", "0"), CultureInfo.InvariantCulture);
 var results = Arg("--results", "");
+var batch = int.Parse(Arg("--batch", "256"), CultureInfo.InvariantCulture);
 Directory.CreateDirectory(dataDir);
 
 var export = Path.Combine(dataDir, $"chatgpt-{count}.json");
@@ -116,7 +117,7 @@ if (gateway.Length > 0)
         var cpuBefore = (Client: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, Silo: CpuSeconds(siloPid), Postgres: PostgresCpuSeconds());
         var source = ImportSource.Of(Path.GetFileName(export), new ExportReader().Read([export]));
         var watch = Stopwatch.StartNew();
-        var summary = await new ImportRunner(grains).RunAsync(source);
+        var summary = await new ImportRunner(grains) { MaxBatchCount = batch }.RunAsync(source);
         watch.Stop();
         var total = summary.New + summary.Updated + summary.Unchanged;
         var rate = total / watch.Elapsed.TotalSeconds;

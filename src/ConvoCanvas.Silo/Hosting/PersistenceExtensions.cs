@@ -17,15 +17,13 @@ public static class PersistenceExtensions
             ?? throw new InvalidOperationException("ConnectionStrings:convocanvas is not set (CONVOCANVAS_PG or silo-config/appsettings*.json)");
         builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
 
-        // Grain state in Orleans' binary format rather than the providers' default Newtonsoft JSON:
-        // a conversation is stored in a fraction of the time (measured in tests/ConvoCanvas.Benchmarks/RESULTS.md).
+        // Grain state in Orleans' binary format (see GrainStateSerializer), on the catalogue's connection pool.
         foreach (var storage in new[] { ProviderNames.Storage, "PubSubStore" })
         {
             builder.Services.AddOptions<AdoNetGrainStorageOptions>(storage)
                 .PostConfigure<IServiceProvider>((options, services) =>
                 {
-                    options.GrainStorageSerializer = new OrleansGrainStorageSerializer(services.GetRequiredService<Serializer>());
-                    // One connection pool for grain state and the catalogue, instead of one per connection string user.
+                    options.GrainStorageSerializer = ActivatorUtilities.CreateInstance<GrainStateSerializer>(services);
                     options.DataSource = services.GetRequiredService<NpgsqlDataSource>();
                     options.ConnectionString = null;
                 });
