@@ -4,32 +4,21 @@ using Xunit.Abstractions;
 namespace ConvoCanvas.Ingest.Tests;
 
 /// <summary>
-/// Finds the third-party test data (<c>../shared/data</c> beside the repository) by walking up from
-/// the test binaries. It is read in place, never copied into the repository.
+/// The third-party test data (<c>../shared/data</c> beside the repository), read in place, never
+/// copied into the repository.
 /// </summary>
 internal static class SharedDataFolder
 {
-    private static readonly Lazy<string?> Root = new(() =>
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(candidate)) return candidate;
-        }
-
-        return null;
-    });
-
     /// <summary>The data folder, or null after telling the test output why the test stops early.</summary>
     public static string? Find(ITestOutputHelper output, params string[] relative)
     {
-        if (Root.Value is null)
+        if (ConvoCanvas.Testing.RepositoryPaths.SharedData is not { } root)
         {
             output.WriteLine($"Skipped: no shared/data folder above {AppContext.BaseDirectory}.");
             return null;
         }
 
-        var path = Path.Combine([Root.Value, .. relative]);
+        var path = Path.Combine([root, .. relative]);
         if (Directory.Exists(path) || File.Exists(path)) return path;
         output.WriteLine($"Skipped: {path} is absent.");
         return null;

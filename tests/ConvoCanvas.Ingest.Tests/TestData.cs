@@ -9,24 +9,11 @@ namespace ConvoCanvas.Ingest.Tests;
 /// <summary>Where test inputs live: own fixtures beside the tests, third-party data in ../shared/data.</summary>
 internal static class TestData
 {
-    private static readonly Lazy<string?> SharedData = new(() =>
-    {
-        // The shared data sits beside the repository root; walk up from the test binaries to find it.
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "data");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        return null;
-    });
 
     /// <summary>The conversations folder of ../shared/data, or null (with the reason written out) when absent.</summary>
     public static string? Conversations(ITestOutputHelper output)
     {
-        var root = SharedData.Value is { } data ? Path.Combine(data, "conversations") : null;
+        var root = ConvoCanvas.Testing.RepositoryPaths.SharedData is { } data ? Path.Combine(data, "conversations") : null;
         if (root is null || !Directory.Exists(root))
         {
             output.WriteLine($"shared/data/conversations not found above {AppContext.BaseDirectory}; nothing to check against.");

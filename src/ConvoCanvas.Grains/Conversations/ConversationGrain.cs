@@ -21,6 +21,10 @@ public sealed class ConversationGrain(
             throw new ArgumentException($"conversation '{conversation.Id}' sent to grain '{key}'", nameof(conversation));
         }
 
+        // Upserts come in bulk from imports; nobody is reading these conversations right now, so each
+        // activation leaves once the call is done instead of 10,000 of them holding the silo's memory.
+        this.DeactivateOnIdle();
+
         var hash = analyzer.Hash(conversation);
         if (state.State.ContentHash == hash)
         {

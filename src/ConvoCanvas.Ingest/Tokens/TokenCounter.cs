@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ConvoCanvas.Ingest.Model;
 using Microsoft.ML.Tokenizers;
 
@@ -19,40 +18,14 @@ public sealed class TokenCounter
     /// </summary>
     public const int PerMessageOverhead = 4;
 
-    // Loading the vocabulary takes a moment and ~10 MB. One tokenizer is thread-safe but serialises its
-    // callers on an internal cache lock (a profile of a bulk import showed a tenth of the silo's CPU
-    // spinning there), so a few are kept, one per concurrent caller up to twice the core count.
-    private static readonly ConcurrentBag<TiktokenTokenizer> Idle = [];
-    private static readonly Lazy<TiktokenTokenizer> SharedTokenizer = new(Create);
-    private static readonly int MaxTokenizers = Math.Max(2, Environment.ProcessorCount * 2);
-    private static int _created;
+    // Loading the vocabulary takes a moment and ~10 MB; the tokenizer is safe to share across threads.
+    private static readonly Lazy<TiktokenTokenizer> SharedTokenizer = new(() => TiktokenTokenizer.CreateForModel("gpt-4"));
 
     public static TokenCounter Default { get; } = new();
 
-    private static TiktokenTokenizer Create() => TiktokenTokenizer.CreateForModel("gpt-4");
+    private TiktokenTokenizer Tokenizer => SharedTokenizer.Value;
 
-    private static T With<T>(Func<TiktokenTokenizer, T> work)
-    {
-        if (!Idle.TryTake(out var tokenizer))
-        {
-            if (Interlocked.Increment(ref _created) > MaxTokenizers)
-            {
-                Interlocked.Decrement(ref _created);
-                return work(SharedTokenizer.Value);
-            }
-            tokenizer = Create();
-        }
-        try
-        {
-            return work(tokenizer);
-        }
-        finally
-        {
-            Idle.Add(tokenizer);
-        }
-    }
-
-    public int Count(string text) => string.IsNullOrEmpty(text) ? 0 : With(tokenizer => tokenizer.CountTokens(text));
+    public int Count(string text) => string.IsNullOrEmpty(text) ? 0 : Tokenizer.CountTokens(text);
 
     /// <summary>
     /// A message's cost in a model's context: its text, its tool calls and results (they are sent back
@@ -92,7 +65,7 @@ public sealed class TokenCounter
     public string Truncate(string text, int maxTokens)
     {
         if (maxTokens <= 0 || string.IsNullOrEmpty(text)) return "";
-        var index = With(tokenizer => tokenizer.GetIndexByTokenCount(text, maxTokens, out _, out _));
+        var index = Tokenizer.GetIndexByTokenCount(text, maxTokens, out _, out _);
         return text[..index];
     }
 }
