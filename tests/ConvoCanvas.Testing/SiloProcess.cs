@@ -14,15 +14,21 @@ public sealed class SiloProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    public SiloProcess(string connectionString)
+    /// <param name="environment">
+    /// Test (silo-config/appsettings.Test.json) by default. The browser tests use Development: outside
+    /// it, a silo run from its build folder (not published) does not serve the web front end's static assets.
+    /// </param>
+    public SiloProcess(string connectionString, string environment = "Test")
     {
         ConnectionString = connectionString;
+        Environment = environment;
         HttpPort = PostgresServer.FreeTcpPort();
         GatewayPort = PostgresServer.FreeTcpPort();
         SiloPort = PostgresServer.FreeTcpPort();
     }
 
     public string ConnectionString { get; }
+    public string Environment { get; }
     public int HttpPort { get; }
     public int GatewayPort { get; }
     public int SiloPort { get; }
@@ -56,7 +62,7 @@ public sealed class SiloProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        info.Environment["ASPNETCORE_ENVIRONMENT"] = Environment;
         info.Environment["CONVOCANVAS_PG"] = ConnectionString;
         info.Environment["CONVOCANVAS_HTTP_PORT"] = HttpPort.ToString();
         info.Environment["CONVOCANVAS_GATEWAY_PORT"] = GatewayPort.ToString();

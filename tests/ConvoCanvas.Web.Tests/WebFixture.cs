@@ -37,7 +37,7 @@ public sealed class WebFixture : IAsyncLifetime
     {
         await _postgres.InitializeAsync();
         var database = await _postgres.CreateDatabaseAsync("web");
-        _silo = new SiloProcess(database);
+        _silo = new SiloProcess(database, environment: "Development");
         await _silo.StartAsync();
         Http = new HttpClient { BaseAddress = _silo.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
