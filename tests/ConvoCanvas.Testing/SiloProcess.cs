@@ -13,6 +13,7 @@ public sealed class SiloProcess : IAsyncDisposable
 {
     private readonly StringBuilder _log = new();
     private Process? _process;
+    private TaskCompletionSource? _started;
 
     /// <param name="environment">
     /// Test (silo-config/appsettings.Test.json) by default. The browser tests use Development: outside
@@ -68,35 +69,32 @@ public sealed class SiloProcess : IAsyncDisposable
         info.Environment["CONVOCANVAS_GATEWAY_PORT"] = GatewayPort.ToString();
         info.Environment["CONVOCANVAS_SILO_PORT"] = SiloPort.ToString();
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        // The host logs this line once every hosted service, the Orleans silo among them, has started.
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        // A local as well as the field: a previous process's late Exited event must not fail this start.
+        var started = _started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = Process.Start(info) ?? throw new InvalidOperationException("could not start the silo");
+        _process.EnableRaisingEvents = true;
+        _process.Exited += (_, _) => started.TrySetException(new InvalidOperationException("the silo exited while starting"));
         _process.OutputDataReceived += (_, e) => Append(e.Data);
         _process.ErrorDataReceived += (_, e) => Append(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
-        while (DateTime.UtcNow < deadline)
+        try
         {
-            if (_process.HasExited)
-            {
-                throw new InvalidOperationException($"the silo exited with {_process.ExitCode}:\n{Log}");
-            }
-            try
-            {
-                using var response = await http.GetAsync("health/ready");
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(200);
+            await started.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(90));
         }
-        throw new TimeoutException($"the silo was not ready in time:\n{Log}");
+        catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"the silo did not start ({ex.Message}):\n{Log}", ex);
+        }
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        using var response = await http.GetAsync("health/ready");
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"the silo started but is not ready: {await response.Content.ReadAsStringAsync()}\n{Log}");
+        }
     }
 
     /// <summary>kill -9: no shutdown, no flush; what was acknowledged must already be in PostgreSQL.</summary>
@@ -133,6 +131,10 @@ public sealed class SiloProcess : IAsyncDisposable
         if (line is null)
         {
             return;
+        }
+        if (line.Contains("Application started", StringComparison.Ordinal))
+        {
+            _started?.TrySetResult();
         }
         lock (_log)
         {
