@@ -1,17 +1,23 @@
 namespace ConvoCanvas.Ingest.Import;
 
-/// <summary>A read-only pass-through that reports how many bytes have been read so far.</summary>
-internal sealed class ProgressStream(Stream inner, Action<long> report) : Stream
+/// <summary>
+/// A forward-only, read-only stream over another that sees every read's new position: the base of
+/// the import's progress counting and of the zip expansion limit.
+/// </summary>
+internal abstract class ObservedReadStream(Stream inner) : Stream
 {
-    private long _read;
+    private long _position;
+
+    /// <summary>Called after each read with the bytes read so far; may throw to stop the read.</summary>
+    protected abstract void OnRead(long position);
 
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
-    public override long Length => inner.Length;
-    public override long Position { get => _read; set => throw new NotSupportedException(); }
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _position; set => throw new NotSupportedException(); }
 
-    public override int Read(byte[] buffer, int offset, int count) => Advance(inner.Read(buffer, offset, count));
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
     public override int Read(Span<byte> buffer) => Advance(inner.Read(buffer));
 
@@ -23,8 +29,8 @@ internal sealed class ProgressStream(Stream inner, Action<long> report) : Stream
 
     private int Advance(int n)
     {
-        _read += n;
-        report(_read);
+        _position += n;
+        OnRead(_position);
         return n;
     }
 
@@ -41,4 +47,10 @@ internal sealed class ProgressStream(Stream inner, Action<long> report) : Stream
         }
         base.Dispose(disposing);
     }
+}
+
+/// <summary>Reports how many bytes of a file have been read so far.</summary>
+internal sealed class ProgressStream(Stream inner, Action<long> report) : ObservedReadStream(inner)
+{
+    protected override void OnRead(long position) => report(position);
 }

@@ -152,45 +152,28 @@ internal sealed class ZipBudget(int entryCount, long limit)
 }
 
 /// <summary>Counts inflated bytes as they are read and stops with an error at the entry's ratio limit or the zip's total.</summary>
-internal sealed class ExpansionLimitedStream(Stream inner, IDisposable owner, string name, long entryLimit, int ratio, ZipBudget budget, int index) : Stream
+internal sealed class ExpansionLimitedStream(Stream inner, IDisposable owner, string name, long entryLimit, int ratio, ZipBudget budget, int index)
+    : ObservedReadStream(inner)
 {
-    private long _position;
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
+    protected override void OnRead(long position)
     {
-        var n = inner.Read(buffer);
-        _position += n;
-        if (_position > entryLimit)
+        if (position > entryLimit)
         {
             throw new InvalidDataException(
                 $"zip entry '{name}' expanded past {entryLimit:N0} bytes, over the {ratio}:1 compression ratio limit (a zip bomb?)");
         }
-        if (!budget.Report(index, _position))
+        if (!budget.Report(index, position))
         {
             throw new InvalidDataException($"the zip expanded past the {budget.Limit:N0}-byte limit while reading '{name}'");
         }
-        return n;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _position; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {
+        base.Dispose(disposing);
         if (disposing)
         {
-            inner.Dispose();
             owner.Dispose();
         }
-        base.Dispose(disposing);
     }
 }
