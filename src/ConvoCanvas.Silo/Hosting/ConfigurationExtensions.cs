@@ -34,6 +34,7 @@ public static class ConfigurationExtensions
             ["CONVOCANVAS_SILO_PORT"] = "Orleans:Endpoints:SiloPort",
             ["CONVOCANVAS_GATEWAY_PORT"] = "Orleans:Endpoints:GatewayPort",
             ["CONVOCANVAS_CLUSTER_ID"] = "Orleans:ClusterId",
+            ["CONVOCANVAS_CHROMA"] = "ConvoCanvas:Search:ChromaUrl",
         };
         foreach (var (variable, key) in map)
         {
