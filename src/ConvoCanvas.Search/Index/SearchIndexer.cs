@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using ConvoCanvas.Search.Chunking;
+using ConvoCanvas.Search.Embeddings;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ConvoCanvas.Search.Index;
+
+/// <summary>What happened to one source in an index batch.</summary>
+public enum IndexOutcome
+{
+    Indexed,
+    /// <summary>The index already reflects this content hash: nothing was embedded or written.</summary>
+    Unchanged,
+    Failed,
+}
+
+public sealed record SourceIndexResult(string SourceId, IndexOutcome Outcome, int Chunks, string? Reason = null);
+
+public sealed record IndexBatchResult(IReadOnlyList<SourceIndexResult> Sources, int ChunksEmbedded, int ChunksFromCache, TimeSpan Elapsed)
+{
+    public int Indexed => Sources.Count(s => s.Outcome == IndexOutcome.Indexed);
+    public int Unchanged => Sources.Count(s => s.Outcome == IndexOutcome.Unchanged);
+    public int Failed => Sources.Count(s => s.Outcome == IndexOutcome.Failed);
+}
+
+/// <summary>
+/// Writes sources into the index: vectors into the vector store, chunks and state into the
+/// keyword index. The order makes every step safe to interrupt: the source is marked pending
+/// (with how many chunk ids it may leave behind), vectors are upserted under deterministic ids,
+/// stale ids deleted, and only then are the chunks and the content hash committed. Running a
+/// batch again after a crash converges to the same index, without duplicates.
+/// </summary>
+public sealed partial class SearchIndexer(
+    KeywordIndex keywords,
+    EmbeddingCache cache,
+    IEmbedder embedder,
+    IVectorStore vectors,
+    ILogger<SearchIndexer>? logger = null)
+{
+    private readonly ILogger logger = (ILogger?)logger ?? NullLogger.Instance;
+
+    /// <summary>How many texts go to the embedder at once; bounds memory and keeps batches length-sortable.</summary>
+    public int EmbedBatchSize { get; init; } = 256;
+
+    public string EmbedderId => embedder.Id;
+
+    public async Task<IndexBatchResult> IndexAsync(IReadOnlyList<IndexItem> items, CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var results = new List<SourceIndexResult>(items.Count);
+        // The last item for a source wins if a batch names one twice.
+        var latest = items.GroupBy(i => i.SourceId, StringComparer.Ordinal).Select(g => g.Last()).ToList();
+        var states = await keywords.GetStatesAsync(latest.Select(i => i.SourceId).ToList(), cancellationToken);
+
+        var work = new List<IndexItem>();
+        foreach (var item in latest)
+        {
+            if (states.TryGetValue(item.SourceId, out var state)
+                && state.ContentHash == item.ContentHash
+                && state.Embedder == embedder.Id
+                && state.PendingChunks is null
+                && state.Status is IndexStatuses.Indexed or IndexStatuses.Skipped)
+            {
+                results.Add(new(item.SourceId, IndexOutcome.Unchanged, state.ChunkCount));
+            }
+            else
+            {
+                work.Add(item);
+            }
+        }
+        if (work.Count == 0)
+        {
+            return new(results, 0, 0, Stopwatch.GetElapsedTime(started));
+        }
+
+        await keywords.MarkPendingAsync(work, embedder.Id, cancellationToken);
+        try
+        {
+            var (vectorsByHash, embedded, cached) = await EmbedAsync(work, cancellationToken);
+            var records = new List<VectorRecord>();
+            var stale = new List<string>();
+            foreach (var item in work)
+            {
+                var source = item.Chunked.Source;
+                foreach (var chunk in item.Chunked.Chunks)
+                {
+                    records.Add(new VectorRecord(SourceIds.Chunk(source.SourceId, chunk.Ordinal), vectorsByHash[chunk.ContentHash], chunk.Text, Metadata(source, chunk)));
+                }
+                var upper = states.TryGetValue(item.SourceId, out var state) ? state.ChunkUpperBound : 0;
+                for (var ordinal = item.Chunked.Chunks.Count; ordinal < upper; ordinal++)
+                {
+                    stale.Add(SourceIds.Chunk(source.SourceId, ordinal));
+                }
+            }
+            await vectors.UpsertAsync(records, cancellationToken);
+            await vectors.DeleteAsync(stale, cancellationToken);
+            await keywords.CommitAsync(work, embedder.Id, cancellationToken);
+            results.AddRange(work.Select(i => new SourceIndexResult(i.SourceId, IndexOutcome.Indexed, i.Chunked.Chunks.Count)));
+            IndexerLog.Batch(logger, work.Count, records.Count, embedded, cached, stale.Count);
+            return new(results, embedded, cached, Stopwatch.GetElapsedTime(started));
+        }
+        catch (VectorStoreUnavailableException e)
+        {
+            // Old chunks stay searchable, the hash stays old: the source is retried later.
+            await keywords.MarkFailedAsync(work.Select(i => (i.Chunked.Source, e.Message)).ToList(), embedder.Id, CancellationToken.None);
+            results.AddRange(work.Select(i => new SourceIndexResult(i.SourceId, IndexOutcome.Failed, 0, e.Message)));
+            return new(results, 0, 0, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    /// <summary>Removes sources from both stores. Vectors go first: a crash between leaves a state row, so it is retried.</summary>
+    public async Task RemoveAsync(IReadOnlyCollection<string> sourceIds, CancellationToken cancellationToken = default)
+    {
+        if (sourceIds.Count == 0)
+        {
+            return;
+        }
+        var states = await keywords.GetStatesAsync(sourceIds, cancellationToken);
+        var ids = states.Values.SelectMany(s => Enumerable.Range(0, s.ChunkUpperBound).Select(o => SourceIds.Chunk(s.SourceId, o))).ToList();
+        await vectors.DeleteAsync(ids, cancellationToken);
+        await keywords.RemoveAsync(sourceIds, cancellationToken);
+    }
+
+    private async Task<(Dictionary<string, float[]> Vectors, int Embedded, int Cached)> EmbedAsync(IReadOnlyList<IndexItem> work, CancellationToken cancellationToken)
+    {
+        var texts = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var chunk in work.SelectMany(i => i.Chunked.Chunks))
+        {
+            texts.TryAdd(chunk.ContentHash, chunk.Text);
+        }
+        var found = await cache.GetAsync(embedder.Id, texts.Keys, cancellationToken);
+        var cached = found.Count;
+        var missing = texts.Where(t => !found.ContainsKey(t.Key)).ToList();
+        foreach (var batch in missing.Chunk(EmbedBatchSize))
+        {
+            var embedded = await embedder.EmbedAsync(batch.Select(b => b.Value).ToList(), cancellationToken);
+            var entries = new List<(string, float[])>(batch.Length);
+            for (var i = 0; i < batch.Length; i++)
+            {
+                found[batch[i].Key] = embedded[i];
+                entries.Add((batch[i].Key, embedded[i]));
+            }
+            await cache.PutAsync(embedder.Id, entries, cancellationToken);
+        }
+        return (found, missing.Count, cached);
+    }
+
+    /// <summary>What the vector store may filter on while it searches; everything else lives in PostgreSQL.</summary>
+    internal static Dictionary<string, object> Metadata(SearchSource source, Chunk chunk)
+    {
+        var metadata = new Dictionary<string, object>(StringComparer.Ordinal)
+        {
+            ["source_id"] = source.SourceId,
+            ["kind"] = KeywordIndex.KindName(source.Kind),
+            ["source"] = source.Source,
+            ["ordinal"] = chunk.Ordinal,
+        };
+        if (source.Vault is { } vault)
+        {
+            metadata["vault"] = vault;
+        }
+        if (source.Model is { } model)
+        {
+            metadata["model"] = model;
+        }
+        if ((source.UpdatedAt ?? source.CreatedAt) is { } at)
+        {
+            metadata["at"] = at.ToUnixTimeSeconds();
+        }
+        return metadata;
+    }
+
+    private static partial class IndexerLog
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Indexed {Sources} sources: {Chunks} chunks ({Embedded} embedded, {Cached} from cache), {Stale} stale vectors removed")]
+        public static partial void Batch(ILogger logger, int sources, int chunks, int embedded, int cached, int stale);
+    }
+}
