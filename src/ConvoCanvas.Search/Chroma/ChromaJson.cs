@@ -60,7 +60,8 @@ internal static class ChromaJson
                 case JsonTokenType.Null:
                     return null;
                 case JsonTokenType.Number:
-                    return reader.TryGetInt64(out var integer) ? integer : reader.GetDouble();
+                    // Boxed separately: a conditional expression would widen the long to double.
+                    return reader.TryGetInt64(out var integer) ? (object)integer : reader.GetDouble();
                 default:
                     // Anything richer than a scalar is kept as a JSON element rather than lost.
                     using (var document = JsonDocument.ParseValue(ref reader))
