@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks (not part of CI). ./scripts/bench.sh import [--conversations N] [--runs N]
-# Starts its own PostgreSQL and silo on their own ports and data folder, measures, appends the
+# Starts its own PostgreSQL, ChromaDB and silo on their own ports and data folder, measures, appends the
 # figures to tests/ConvoCanvas.Benchmarks/RESULTS.md, and stops what it started.
 set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/scripts/lib/postgres.sh"
+source "$ROOT/scripts/lib/chroma.sh"
 source "$ROOT/scripts/lib/silo.sh"
 
 what="${1:-}"; shift || true
@@ -13,6 +14,7 @@ what="${1:-}"; shift || true
 export CONVOCANVAS_DATA="${CONVOCANVAS_BENCH_DATA:-$ROOT/.data-bench}"
 export CONVOCANVAS_HTTP_PORT="${CONVOCANVAS_HTTP_PORT:-$(free_port)}"
 export CONVOCANVAS_PG_PORT="${CONVOCANVAS_PG_PORT:-$(free_port)}"
+export CONVOCANVAS_CHROMA_PORT="${CONVOCANVAS_CHROMA_PORT:-$(free_port)}"
 export CONVOCANVAS_GATEWAY_PORT="${CONVOCANVAS_GATEWAY_PORT:-$(free_port)}"
 export CONVOCANVAS_SILO_PORT="${CONVOCANVAS_SILO_PORT:-$(free_port)}"
 export ASPNETCORE_ENVIRONMENT=Production
@@ -21,13 +23,20 @@ silo_env_defaults
 # A fresh database each run: the first import run measures new conversations.
 stop_pidfile "$CONVOCANVAS_DATA/silo.pid"
 pg_stop "$CONVOCANVAS_DATA" >/dev/null 2>&1 || true
-rm -rf "$CONVOCANVAS_DATA/pg"
+chroma_stop "$CONVOCANVAS_DATA" >/dev/null 2>&1 || true
+rm -rf "$CONVOCANVAS_DATA/pg" "$CONVOCANVAS_DATA/chroma"
 mkdir -p "$CONVOCANVAS_DATA"
-cleanup() { stop_pidfile "$CONVOCANVAS_DATA/silo.pid"; pg_stop "$CONVOCANVAS_DATA" >/dev/null 2>&1 || true; }
+cleanup() {
+  stop_pidfile "$CONVOCANVAS_DATA/silo.pid"
+  chroma_stop "$CONVOCANVAS_DATA" >/dev/null 2>&1 || true
+  pg_stop "$CONVOCANVAS_DATA" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT INT TERM
 
 pg_ensure_installed
 pg_start "$CONVOCANVAS_DATA" "$CONVOCANVAS_PG_PORT"
+chroma_ensure_installed
+chroma_start "$CONVOCANVAS_DATA" "$CONVOCANVAS_CHROMA_PORT"
 silo_build
 dotnet build "$ROOT/tests/ConvoCanvas.Benchmarks/ConvoCanvas.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
 silo_start_background

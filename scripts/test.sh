@@ -7,6 +7,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/scripts/lib/postgres.sh"
 source "$ROOT/scripts/lib/chromium.sh"
+source "$ROOT/scripts/lib/chroma.sh"
 
 ensure_dotnet
 TEST_DATA="${CONVOCANVAS_TEST_DATA:-$ROOT/.data-test}"
@@ -16,13 +17,23 @@ mkdir -p "$TEST_DATA" "$RESULTS"
 
 pg_ensure_installed
 chromium_ensure_installed
+chroma_ensure_installed
 export CONVOCANVAS_CHROMIUM="$(chromium_binary)"
 PG_PORT="${CONVOCANVAS_TEST_PG_PORT:-$(free_port)}"
 pg_stop "$TEST_DATA" >/dev/null 2>&1 || true
 pg_start "$TEST_DATA" "$PG_PORT"
-cleanup() { pg_stop "$TEST_DATA" >/dev/null 2>&1 || true; }
+cleanup() {
+  chroma_stop "$TEST_DATA" >/dev/null 2>&1 || true
+  pg_stop "$TEST_DATA" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT INT TERM
 export CONVOCANVAS_TEST_PG="Host=127.0.0.1;Port=$PG_PORT;Database=convocanvas;Username=postgres"
+# A fresh ChromaDB per run: collections left by an earlier, interrupted run do not leak in.
+CHROMA_PORT="${CONVOCANVAS_TEST_CHROMA_PORT:-$(free_port)}"
+chroma_stop "$TEST_DATA" >/dev/null 2>&1 || true
+rm -rf "$TEST_DATA/chroma"
+chroma_start "$TEST_DATA" "$CHROMA_PORT"
+export CONVOCANVAS_TEST_CHROMA="$(chroma_url "$CHROMA_PORT")"
 export CONVOCANVAS_TEST_DATA="$TEST_DATA"
 
 say "building"
