@@ -72,6 +72,35 @@ public sealed class ChromaBatchingTests(ChromaServer server)
         Assert.Equal(maxBatch + 3, await context.Client.CountAsync(collection.Id));
     }
 
+    private static List<ChromaRecord> WideRecords(int count)
+    {
+        // 1,536 dimensions: a batch of the server's own max_batch_size is far over its body limit.
+        var random = new Random(42);
+        return Enumerable.Range(0, count).Select(i => new ChromaRecord(
+            $"wide-{i}", Enumerable.Range(0, 1536).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray())).ToList();
+    }
+
+    [Fact]
+    public async Task The_size_limit_keeps_requests_under_the_servers_body_limit()
+    {
+        var records = WideRecords(2500); // ~50 MB of JSON
+
+        await using (var unlimited = new ChromaTestContext(server.Url, new ChromaClientOptions { MaxRequestBytes = long.MaxValue, MaxAttempts = 1 }))
+        {
+            var collection = await unlimited.NewCollectionAsync("toolarge");
+            var error = await Assert.ThrowsAsync<ChromaPayloadTooLargeException>(() => unlimited.Client.UpsertAsync(collection.Id, records));
+            Assert.Contains("MaxRequestBytes", error.Message);
+            Assert.Equal(0, await unlimited.Client.CountAsync(collection.Id));
+        }
+
+        await using var limited = new ChromaTestContext(server.Url);
+        var stored = await limited.NewCollectionAsync("underlimit");
+        await limited.Client.UpsertAsync(stored.Id, records);
+        Assert.True(limited.Handler.Count("/upsert") >= 3, "the default 16 MiB limit splits ~50 MB");
+        Assert.All(limited.Handler.Sizes("/upsert"), size => Assert.InRange(size, 1, ChromaClientOptions.DefaultMaxRequestBytes));
+        Assert.Equal(records.Count, await limited.Client.CountAsync(stored.Id));
+    }
+
     [Fact]
     public void The_size_estimate_is_an_upper_bound_of_the_serialized_record()
     {
