@@ -30,7 +30,8 @@ public sealed class ConversationChunker
 
     public ChunkedSource Chunk(Conversation conversation)
     {
-        var messages = ChosenBranch(conversation).Where(IsIndexed).ToList();
+        var branch = ChosenBranch(conversation).ToList();
+        var messages = branch.Where(IsIndexed).ToList();
         var title = conversation.Title.Trim().Length > 0 ? conversation.Title.Trim() : "Untitled conversation";
         var source = new SearchSource(
             SourceKind.Conversation,
@@ -40,8 +41,8 @@ public sealed class ConversationChunker
             Vault: null,
             Path: null,
             Tags: [],
-            conversation.CreatedAt ?? messages.Select(m => m.CreatedAt).FirstOrDefault(t => t is not null),
-            conversation.UpdatedAt ?? messages.Select(m => m.CreatedAt).LastOrDefault(t => t is not null),
+            conversation.CreatedAt ?? branch.Select(m => m.CreatedAt).FirstOrDefault(t => t is not null),
+            conversation.UpdatedAt ?? branch.Select(m => m.CreatedAt).LastOrDefault(t => t is not null),
             MainModel(conversation, messages));
 
         var assembler = new ChunkAssembler(source.SourceId, splitter, options);
