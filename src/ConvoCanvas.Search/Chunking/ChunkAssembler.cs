@@ -46,6 +46,25 @@ internal sealed class ChunkAssembler(string sourceId, TextSplitter splitter, Chu
             return;
         }
 
+        // A fenced code block too big for a chunk becomes several fenced blocks, split between lines,
+        // so every piece still reads as code in its language; no overlap, which would sit outside the fence.
+        if (FencedCode(block) is var (open, code, close))
+        {
+            var codeBudget = options.MaxTokens - prefixTokens - splitter.Count(open) - splitter.Count(close);
+            if (codeBudget >= options.MaxTokens / 4)
+            {
+                var codePieces = splitter.Split(code, codeBudget);
+                for (var i = 0; i < codePieces.Count; i++)
+                {
+                    var text = $"{open}\n{codePieces[i]}\n{close}";
+                    if (i < codePieces.Count - 1) Emit(prefix, anchor, heading, text);
+                    else Open(prefix, anchor, heading, text, splitter.Count(text));
+                }
+
+                return;
+            }
+        }
+
         // Too big for a chunk of its own: pieces within the budget left after the prefix and the
         // overlap. The last piece stays open, so small blocks after it can join it.
         var budget = options.MaxTokens - prefixTokens - options.OverlapTokens;
@@ -74,6 +93,21 @@ internal sealed class ChunkAssembler(string sourceId, TextSplitter splitter, Chu
         Emit(openPrefix, openAnchor, openHeading, string.Join(BlockSeparator, openBlocks));
         openBlocks.Clear();
         openTokens = 0;
+    }
+
+    /// <summary>The opening fence line, the code and the closing fence of a fenced code block; null for anything else.</summary>
+    private static (string Open, string Code, string Close)? FencedCode(string block)
+    {
+        var firstEnd = block.IndexOf('\n');
+        var lastStart = block.LastIndexOf('\n');
+        if (firstEnd < 0 || lastStart <= firstEnd) return null;
+        var open = block[..firstEnd].TrimEnd('\r');
+        var close = block[(lastStart + 1)..].Trim();
+        var fence = open.TrimStart();
+        if (fence.Length < 3 || fence[0] is not ('`' or '~')) return null;
+        var fenceLength = fence.TakeWhile(c => c == fence[0]).Count();
+        if (fenceLength < 3 || close.Length < fenceLength || close.Any(c => c != fence[0])) return null;
+        return (open, block[(firstEnd + 1)..lastStart].TrimEnd('\r'), close);
     }
 
     private bool TryAppend(string block, int tokens)

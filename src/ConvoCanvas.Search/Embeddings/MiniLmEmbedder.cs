@@ -64,6 +64,7 @@ public sealed class MiniLmEmbedder : IEmbedder
             IntraOpNumThreads = this.options.IntraOpThreads > 0 ? this.options.IntraOpThreads : Environment.ProcessorCount,
             InterOpNumThreads = 1,
         };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", this.options.AllowSpinning ? "1" : "0");
         session = new InferenceSession(model, sessionOptions);
         hasTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
         inputNames = hasTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];

@@ -11,6 +11,12 @@ public sealed record MiniLmOptions
     /// <summary>ONNX Runtime's threads inside one run; 0 means one per processor.</summary>
     public int IntraOpThreads { get; init; }
 
+    /// <summary>
+    /// Whether ONNX Runtime's idle worker threads spin waiting for work (lower latency on an idle
+    /// machine; wasted cores on a busy one, where the silo, PostgreSQL and ChromaDB share them).
+    /// </summary>
+    public bool AllowSpinning { get; init; } = true;
+
     /// <summary>Batches run at the same time. One run already uses every core, so more only helps on large machines.</summary>
     public int ConcurrentBatches { get; init; } = 1;
 }

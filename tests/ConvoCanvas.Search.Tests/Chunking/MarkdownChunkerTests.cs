@@ -65,6 +65,27 @@ public sealed class MarkdownChunkerTests(MiniLmFixture fixture)
     }
 
     [Fact]
+    public void A_code_block_too_big_for_a_chunk_is_split_between_lines_into_fenced_pieces()
+    {
+        var lines = Enumerable.Range(0, 120).Select(i => $"    total += Measure(sample[{i}], \"case {i}\");").ToList();
+        var note = Notes.Parse($"# Big code\n\n```python\n{string.Join('\n', lines)}\n```\n");
+
+        var chunks = Chunker().Chunk(note, "v").Chunks;
+
+        Assert.True(chunks.Count > 2);
+        foreach (var chunk in chunks)
+        {
+            Assert.True(chunk.Tokens <= 256);
+            Assert.StartsWith("Big code\n\n```python\n    total += ", chunk.Text);
+            Assert.EndsWith("\");\n```", chunk.Text);
+        }
+
+        // Every line exactly once, in order.
+        var code = chunks.SelectMany(c => c.Text.Split('\n').Where(l => l.StartsWith("    total", StringComparison.Ordinal))).ToList();
+        Assert.Equal(lines, code);
+    }
+
+    [Fact]
     public void Small_blocks_of_a_section_are_packed_together()
     {
         var note = Notes.Parse($"# Packed\n\n{Notes.Prose(20)}\n\n- one\n- two\n\n{Notes.Prose(20, 1)}\n\n> a quote\n");
