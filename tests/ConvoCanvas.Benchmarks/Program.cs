@@ -11,10 +11,15 @@ using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
 
 // Usage (through ./scripts/bench.sh, which starts a silo for the import part):
+//   ConvoCanvas.Benchmarks embed [--paragraphs 500] [--variants st,b32,b16c2,b32n] [--corpus docs-corpus-md.tar.gz]
 //   ConvoCanvas.Benchmarks import --data DIR [--conversations 10000] [--runs 3] [--gateway 127.0.0.1:30000] [--silo-pid PID] [--results FILE]
+if (args.Length > 0 && args[0] == "embed")
+{
+    return await EmbeddingBenchmark.RunAsync(args[1..]);
+}
 if (args.Length == 0 || args[0] != "import")
 {
-    Console.Error.WriteLine("usage: ./scripts/bench.sh import");
+    Console.Error.WriteLine("usage: ./scripts/bench.sh import|embed");
     return 2;
 }
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;

@@ -1,0 +1,20 @@
+namespace ConvoCanvas.Search.Embeddings;
+
+/// <summary>Turns text into vectors for the semantic index. Implementations are thread-safe.</summary>
+public interface IEmbedder : IDisposable
+{
+    /// <summary>Stable name of the model and its settings: part of collection names and of the embedding cache key.</summary>
+    string Id { get; }
+
+    /// <summary>Length of every vector <see cref="EmbedAsync"/> returns.</summary>
+    int Dimensions { get; }
+
+    /// <summary>Word-pieces the model sees before it truncates; chunkers keep every chunk within this.</summary>
+    int MaxTokens { get; }
+
+    /// <summary>Word-pieces as the model's tokenizer counts them, without the model's own markers ([CLS]/[SEP]).</summary>
+    int CountTokens(string text);
+
+    /// <summary>Unit-length vectors, one per text, in the order of <paramref name="texts"/>.</summary>
+    Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default);
+}

