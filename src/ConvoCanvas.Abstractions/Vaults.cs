@@ -15,7 +15,13 @@ public sealed record VaultFileEntry(
     [property: Id(1)] DocumentStatus Status,
     [property: Id(2)] string? ContentHash,
     [property: Id(3)] string? Reason,
-    [property: Id(4)] DateTimeOffset SeenAt);
+    [property: Id(4)] DateTimeOffset SeenAt)
+{
+    /// <summary>Search index status of a stored note: indexed, pending, failed or skipped (null: search is off).</summary>
+    [Id(5)] public string? IndexStatus { get; init; }
+    /// <summary>Why the index skipped or failed it.</summary>
+    [Id(6)] public string? IndexReason { get; init; }
+}
 
 [GenerateSerializer, Immutable, Alias("convocanvas.VaultStatus")]
 public sealed record VaultStatus
@@ -31,6 +37,11 @@ public sealed record VaultStatus
     /// <summary>Every file, with its status and, for skipped or failed ones, why.</summary>
     [Id(8)] public IReadOnlyList<VaultFileEntry> Files { get; init; } = [];
     [Id(9)] public string? LastError { get; init; }
+    /// <summary>Stored notes the search index reflects at their current content (null: search is off).</summary>
+    [Id(10)] public int? Indexed { get; init; }
+    /// <summary>Stored notes waiting for the index (new, edited, or retried after a failure).</summary>
+    [Id(11)] public int? IndexPending { get; init; }
+    [Id(12)] public int? IndexFailed { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("convocanvas.VaultScanResult")]
@@ -72,6 +83,11 @@ public interface IVaultDocumentGrain : IGrainWithStringKey
     Task<bool> DeleteAsync();
 
     Task<ConvoCanvas.Ingest.Vault.VaultNote?> GetAsync();
+
+    /// <summary>The search indexer's word on this note's content.</summary>
+    Task AcknowledgeIndexAsync(IndexAck ack);
+
+    Task<IndexAck?> GetIndexAsync();
 }
 
 public static class VaultKeys

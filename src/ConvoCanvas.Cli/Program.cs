@@ -10,6 +10,7 @@ root.Options.Add(GlobalOptions.Json);
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(ConversationsCommand.Create());
 root.Subcommands.Add(VaultCommand.Create());
+root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(StatsCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

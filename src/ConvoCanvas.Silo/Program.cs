@@ -5,6 +5,7 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddConvoCanvasConfiguration();
 builder.AddConvoCanvasPersistence();
+builder.AddConvoCanvasSearch();
 builder.AddConvoCanvasOrleans();
 builder.AddConvoCanvasHealth();
 builder.AddConvoCanvasWeb();

@@ -27,6 +27,7 @@ public static class WebExtensions
         app.MapConversationsApi();
         app.MapImportsApi();
         app.MapVaultsApi();
+        app.MapSearchApi();
         return app;
     }
 

@@ -12,14 +12,19 @@ using Orleans.Configuration;
 
 // Usage (through ./scripts/bench.sh, which starts a silo for the import part):
 //   ConvoCanvas.Benchmarks embed [--paragraphs 500] [--variants st,b32,b16c2,b32n] [--corpus docs-corpus-md.tar.gz]
+//   ConvoCanvas.Benchmarks search --corpus DIR --vault DIR --url http://127.0.0.1:PORT/ --chroma http://127.0.0.1:PORT/ [--chunks 25000] [--seconds 30]
 //   ConvoCanvas.Benchmarks import --data DIR [--conversations 10000] [--runs 3] [--gateway 127.0.0.1:30000] [--silo-pid PID] [--results FILE]
 if (args.Length > 0 && args[0] == "embed")
 {
     return await EmbeddingBenchmark.RunAsync(args[1..]);
 }
+if (args.Length > 0 && args[0] == "search")
+{
+    return await SearchBenchmark.RunAsync(args[1..]);
+}
 if (args.Length == 0 || args[0] != "import")
 {
-    Console.Error.WriteLine("usage: ./scripts/bench.sh import|embed");
+    Console.Error.WriteLine("usage: ./scripts/bench.sh import|search|embed");
     return 2;
 }
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
@@ -131,7 +136,7 @@ if (gateway.Length > 0)
         {
             export = file;
         }
-        var cpuBefore = (Client: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, Silo: CpuSeconds(siloPid), Postgres: PostgresCpuSeconds());
+        var cpuBefore = (Client: Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds, Silo: ProcessStats.CpuSeconds(siloPid), Postgres: ProcessStats.PostgresCpuSeconds());
         var source = ImportSource.Of(Path.GetFileName(file), new ExportReader().Read([file]));
         var watch = Stopwatch.StartNew();
         var summary = await new ImportRunner(grains) { MaxBatchCount = batch }.RunAsync(source);
@@ -142,7 +147,7 @@ if (gateway.Length > 0)
         {
             importRates.Add(rate);
         }
-        var cpu = $"CPU s: client {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuBefore.Client:F1}, silo {CpuSeconds(siloPid) - cpuBefore.Silo:F1}, postgres {PostgresCpuSeconds() - cpuBefore.Postgres:F1}";
+        var cpu = $"CPU s: client {Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds - cpuBefore.Client:F1}, silo {ProcessStats.CpuSeconds(siloPid) - cpuBefore.Silo:F1}, postgres {ProcessStats.PostgresCpuSeconds() - cpuBefore.Postgres:F1}";
         var line = $"{(reimport ? "re-import of run 1's export" : $"import run {run + 1}, new conversations")}: {watch.Elapsed.TotalSeconds:F1} s, {rate:F0} conversations/s (new {summary.New}, updated {summary.Updated}, unchanged {summary.Unchanged}, failed {summary.Failed}); {cpu}";
         importLines.Add(line);
         Console.Error.WriteLine(line);
@@ -151,7 +156,7 @@ if (gateway.Length > 0)
 }
 
 var clientPeakMb = Process.GetCurrentProcess().PeakWorkingSet64 / 1024.0 / 1024.0;
-var siloPeakMb = siloPid > 0 ? PeakRssMb(siloPid) : double.NaN;
+var siloPeakMb = siloPid > 0 ? ProcessStats.PeakRssMb(siloPid) : double.NaN;
 
 var report = new System.Text.StringBuilder();
 report.AppendLine($"### Import benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
@@ -178,33 +183,3 @@ return 0;
 
 static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
 
-// utime + stime of a process, from /proc (clock ticks of 1/100 s on Linux).
-static double CpuSeconds(int pid)
-{
-    var stat = $"/proc/{pid}/stat";
-    if (pid <= 0 || !File.Exists(stat))
-    {
-        return 0;
-    }
-    var fields = File.ReadAllText(stat).Split(')')[1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-    return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
-}
-
-static double PostgresCpuSeconds() =>
-    Directory.EnumerateDirectories("/proc")
-        .Select(Path.GetFileName)
-        .Where(name => name!.All(char.IsAsciiDigit))
-        .Select(name => int.Parse(name!, CultureInfo.InvariantCulture))
-        .Where(pid => { try { return File.ReadAllText($"/proc/{pid}/comm").Trim() == "postgres"; } catch (IOException) { return false; } })
-        .Sum(CpuSeconds);
-
-static double PeakRssMb(int pid)
-{
-    var status = $"/proc/{pid}/status";
-    if (!File.Exists(status))
-    {
-        return double.NaN;
-    }
-    var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0;
-}

@@ -30,6 +30,10 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public string ConnectionString { get; }
     public string Environment { get; }
+    /// <summary>The ChromaDB server; null uses CONVOCANVAS_TEST_CHROMA (what scripts/test.sh started).</summary>
+    public string? ChromaUrl { get; init; }
+    /// <summary>Extra settings for the silo process (environment variables).</summary>
+    public Dictionary<string, string> Settings { get; } = new(StringComparer.Ordinal);
     public int HttpPort { get; }
     public int GatewayPort { get; }
     public int SiloPort { get; }
@@ -65,10 +69,22 @@ public sealed class SiloProcess : IAsyncDisposable
         };
         info.Environment["ASPNETCORE_ENVIRONMENT"] = Environment;
         info.Environment["CONVOCANVAS_PG"] = ConnectionString;
+        if (System.Environment.GetEnvironmentVariable("CONVOCANVAS_TEST_CHROMA") is { Length: > 0 } chroma)
+        {
+            info.Environment["CONVOCANVAS_CHROMA"] = ChromaUrl ?? chroma;
+        }
+        else if (ChromaUrl is not null)
+        {
+            info.Environment["CONVOCANVAS_CHROMA"] = ChromaUrl;
+        }
         info.Environment["CONVOCANVAS_HTTP_PORT"] = HttpPort.ToString();
         info.Environment["CONVOCANVAS_GATEWAY_PORT"] = GatewayPort.ToString();
         info.Environment["CONVOCANVAS_SILO_PORT"] = SiloPort.ToString();
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        foreach (var (key, value) in Settings)
+        {
+            info.Environment[key] = value;
+        }
         // The host logs this line once every hosted service, the Orleans silo among them, has started.
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         // A local as well as the field: a previous process's late Exited event must not fail this start.

@@ -29,6 +29,12 @@ internal static class CommandRunner
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;
             }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException && ex is not OrleansException)
+            {
+                // The silo refused the request and said why (an empty query, a feature that is off).
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 1;
+            }
             catch (Exception ex) when (ex is OrleansException or TimeoutException)
             {
                 Console.Error.WriteLine($"error: the silo failed the request: {ex.Message}");

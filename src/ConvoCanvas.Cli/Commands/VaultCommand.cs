@@ -18,7 +18,9 @@ internal static class VaultCommand
     {
         var name = new Argument<string>("name") { Description = "a short name for the vault" };
         var path = new Argument<string>("path") { Description = "the vault folder, as the silo sees it" };
-        var command = new Command("add", "Add a vault: scan it now and watch it from then on.") { name, path };
+        var wait = new Option<bool>("--wait") { Description = "return once every note is in the search index, with a progress bar" };
+        var timeout = new Option<int>("--timeout") { Description = "with --wait: give up after this many seconds", DefaultValueFactory = _ => 3600 };
+        var command = new Command("add", "Add a vault: scan it now and watch it from then on.") { name, path, wait, timeout };
         command.SetGrainAction(async (parse, connection, cancellationToken) =>
         {
             var root = Path.GetFullPath(parse.GetValue(path)!);
@@ -28,14 +30,57 @@ internal static class VaultCommand
             if (parse.WantsJson())
             {
                 result = await grain.AddAsync(root);
-                CommandRunner.PrintJson(new { vault = vaultName, root, result });
+                var indexed = parse.GetValue(wait) ? await WaitForIndexAsync(grain, TimeSpan.FromSeconds(parse.GetValue(timeout)), null, cancellationToken) : null;
+                CommandRunner.PrintJson(new { vault = vaultName, root, result, index = indexed is null ? null : new { indexed.Indexed, pending = indexed.IndexPending, failed = indexed.IndexFailed } });
                 return 0;
             }
             result = await CommandRunner.Screen.Status().StartAsync($"scanning {Markup.Escape(root)}", _ => grain.AddAsync(root));
             CommandRunner.Screen.MarkupLine($"vault [bold]{Markup.Escape(vaultName)}[/]: {result.Created} new, {result.Updated} updated, {result.Unchanged} unchanged, {result.Deleted} deleted, {result.Skipped} skipped, {result.Failed} failed");
+            if (parse.GetValue(wait))
+            {
+                var status = await CommandRunner.Screen.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progress =>
+                    {
+                        var task = progress.AddTask("indexing", maxValue: 1);
+                        return await WaitForIndexAsync(grain, TimeSpan.FromSeconds(parse.GetValue(timeout)), task, cancellationToken);
+                    });
+                CommandRunner.Screen.MarkupLine($"search index: {status.Indexed} indexed, {status.IndexPending} pending, {status.IndexFailed} failed");
+            }
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Polls the vault's coverage report until no note is pending in the search index.</summary>
+    private static async Task<VaultStatus> WaitForIndexAsync(IVaultGrain grain, TimeSpan timeout, ProgressTask? task, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + timeout;
+        while (true)
+        {
+            var status = await grain.GetStatusAsync();
+            if (status.IndexPending is null)
+            {
+                throw new CliException("the silo has search turned off (ConvoCanvas:Search:Enabled), so there is nothing to wait for");
+            }
+            var total = status.Documents;
+            var done = total - status.IndexPending.Value;
+            if (task is not null)
+            {
+                task.MaxValue = Math.Max(1, total);
+                task.Value = done;
+                task.Description = $"indexing {done:N0}/{total:N0} notes";
+            }
+            if (status.IndexPending == 0)
+            {
+                return status;
+            }
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new CliException($"gave up waiting after {timeout.TotalSeconds:N0} s: {status.IndexPending} notes still pending (see: vault status {status.Name} --all)");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+        }
     }
 
     private static Command CreateStatus()
@@ -58,13 +103,18 @@ internal static class VaultCommand
             }
             var screen = CommandRunner.Screen;
             screen.MarkupLine($"vault [bold]{Markup.Escape(status.Name)}[/] at {Markup.Escape(status.Root)}: {status.Documents} documents, {status.Skipped} skipped, {status.Failed} failed; last scan {CommandRunner.When(status.LastScanAt)}{(status.Watching ? ", watching" : "")}");
-            var files = parse.GetValue(all) ? status.Files : status.Files.Where(f => f.Status != DocumentStatus.Stored).ToList();
+            if (status.IndexPending is not null)
+            {
+                screen.MarkupLine($"search index: {status.Indexed} indexed, {status.IndexPending} pending, {status.IndexFailed} failed");
+            }
+            var files = parse.GetValue(all) ? status.Files
+                : status.Files.Where(f => f.Status != DocumentStatus.Stored || f.IndexStatus is "failed" or "pending").ToList();
             if (files.Count > 0)
             {
-                var table = new Table().AddColumns("file", "status", "why");
+                var table = new Table().AddColumns("file", "status", "index", "why");
                 foreach (var file in files)
                 {
-                    table.AddRow(Markup.Escape(file.Path), file.Status.ToString().ToLowerInvariant(), Markup.Escape(file.Reason ?? ""));
+                    table.AddRow(Markup.Escape(file.Path), file.Status.ToString().ToLowerInvariant(), file.IndexStatus ?? "-", Markup.Escape(file.Reason ?? file.IndexReason ?? ""));
                 }
                 screen.Write(table);
             }

@@ -13,4 +13,7 @@ public interface IConversationCatalog
     Task<ConversationPage> ListAsync(ConversationQuery query, CancellationToken cancellationToken = default);
 
     Task<CatalogStats> GetStatsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Every conversation id with its content hash: what search reconciliation compares with the index.</summary>
+    IAsyncEnumerable<(string Id, string ContentHash)> ListHashesAsync(CancellationToken cancellationToken = default);
 }

@@ -31,6 +31,17 @@ public sealed class InMemoryConversationCatalog : IConversationCatalog
         var byModel = rows.SelectMany(r => r.Models).GroupBy(m => m).ToDictionary(g => g.Key, g => g.Count());
         return Task.FromResult(new CatalogStats(rows.Count, rows.Sum(r => (long)r.MessageCount), rows.Sum(r => (long)r.TokenCount), bySource, byModel));
     }
+
+    public async IAsyncEnumerable<(string Id, string ContentHash)> ListHashesAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var row in _rows.Values.OrderBy(r => r.Id, StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return (row.Id, row.ContentHash);
+        }
+        await Task.CompletedTask;
+    }
 }
 
 /// <summary>The filter rules both catalogues follow.</summary>

@@ -66,6 +66,20 @@ public sealed class ConversationGrain(
         return Task.FromResult(state.State.Conversation is { } conversation ? analyzer.Brief(conversation, windowTokens) : null);
     }
 
+    public async Task AcknowledgeIndexAsync(IndexAck ack)
+    {
+        // Acknowledgements arrive in bulk after imports, like the upserts: do not stay resident.
+        this.DeactivateOnIdle();
+        if (ack.ContentHash != state.State.ContentHash || (state.State.Index is { } old && old with { At = ack.At } == ack))
+        {
+            return;
+        }
+        state.State.Index = ack;
+        await state.WriteStateAsync();
+    }
+
+    public Task<IndexAck?> GetIndexAsync() => Task.FromResult(state.State.Index);
+
     private Task PublishAsync(ConversationChanged change)
     {
         var stream = this.GetStreamProvider(ProviderNames.Streams)

@@ -12,4 +12,6 @@ public sealed class ConversationState
     [Id(2)] public ConversationSummary? Summary { get; set; }
     [Id(3)] public DateTimeOffset? FirstImportedAt { get; set; }
     [Id(4)] public int Revision { get; set; }
+    /// <summary>What the search index last said about this conversation's content.</summary>
+    [Id(5)] public IndexAck? Index { get; set; }
 }

@@ -9,6 +9,8 @@ public sealed class VaultDocumentState
 {
     [Id(0)] public VaultNote? Note { get; set; }
     [Id(1)] public DateTimeOffset? UpdatedAt { get; set; }
+    /// <summary>What the search index last said about this note's content.</summary>
+    [Id(2)] public IndexAck? Index { get; set; }
 }
 
 public sealed class VaultDocumentGrain(
@@ -41,6 +43,18 @@ public sealed class VaultDocumentGrain(
     }
 
     public Task<VaultNote?> GetAsync() => Task.FromResult(state.State.Note);
+
+    public async Task AcknowledgeIndexAsync(IndexAck ack)
+    {
+        if (ack.ContentHash != state.State.Note?.ContentHash || (state.State.Index is { } old && old with { At = ack.At } == ack))
+        {
+            return;
+        }
+        state.State.Index = ack;
+        await state.WriteStateAsync();
+    }
+
+    public Task<IndexAck?> GetIndexAsync() => Task.FromResult(state.State.Index);
 
     private Task PublishAsync(string path, string hash, ChangeKind kind, string? oldPath)
     {

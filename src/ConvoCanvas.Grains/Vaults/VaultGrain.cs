@@ -1,5 +1,7 @@
 using ConvoCanvas.Abstractions;
 using ConvoCanvas.Ingest.Vault;
+using ConvoCanvas.Search.Index;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -38,6 +40,7 @@ public sealed class VaultGrain(
     [PersistentState("vault", ProviderNames.Storage)] IPersistentState<VaultState> state,
     IOptions<VaultOptions> options,
     TimeProvider time,
+    IServiceProvider services,
     ILogger<VaultGrain> logger) : Grain, IVaultGrain, IRemindable
 {
     private const string RescanReminder = "rescan";
@@ -100,10 +103,10 @@ public sealed class VaultGrain(
         return _scan;
     }
 
-    public Task<VaultStatus> GetStatusAsync()
+    public async Task<VaultStatus> GetStatusAsync()
     {
         var files = state.State.Files.Values.OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
-        return Task.FromResult(new VaultStatus
+        var status = new VaultStatus
         {
             Name = Name,
             Root = state.State.Root,
@@ -115,7 +118,44 @@ public sealed class VaultGrain(
             Watching = _watcher is not null,
             Files = files,
             LastError = state.State.LastError,
-        });
+        };
+        return services.GetService<KeywordIndex>() is { } index ? await WithIndexCoverageAsync(status, index) : status;
+    }
+
+    /// <summary>Each file's search index status: the coverage report (indexed, pending, failed, skipped, and why).</summary>
+    private async Task<VaultStatus> WithIndexCoverageAsync(VaultStatus status, KeywordIndex index)
+    {
+        var states = new Dictionary<string, IndexedSourceState>(StringComparer.Ordinal);
+        await foreach (var s in index.ListStatesAsync(kind: "note", vault: Name))
+        {
+            states[s.Path ?? ""] = s;
+        }
+        var files = status.Files.Select(file =>
+        {
+            if (file.Status != DocumentStatus.Stored)
+            {
+                return file with { IndexStatus = IndexStatuses.Skipped, IndexReason = file.Reason ?? "not a note" };
+            }
+            if (!states.TryGetValue(file.Path, out var s))
+            {
+                return file with { IndexStatus = IndexStatuses.Pending };
+            }
+            if (s.ContentHash == file.ContentHash && s.PendingChunks is null)
+            {
+                return file with { IndexStatus = s.Status, IndexReason = s.Reason };
+            }
+            return s.Status == IndexStatuses.Failed
+                ? file with { IndexStatus = IndexStatuses.Failed, IndexReason = s.Reason }
+                : file with { IndexStatus = IndexStatuses.Pending };
+        }).ToList();
+        var stored = files.Where(f => f.Status == DocumentStatus.Stored).ToList();
+        return status with
+        {
+            Files = files,
+            Indexed = stored.Count(f => f.IndexStatus is IndexStatuses.Indexed or IndexStatuses.Skipped),
+            IndexPending = stored.Count(f => f.IndexStatus == IndexStatuses.Pending),
+            IndexFailed = stored.Count(f => f.IndexStatus == IndexStatuses.Failed),
+        };
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)

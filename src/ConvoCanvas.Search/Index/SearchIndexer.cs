@@ -109,6 +109,10 @@ public sealed partial class SearchIndexer(
         }
     }
 
+    /// <summary>Records sources that could not be indexed at all (their content could not be chunked).</summary>
+    public Task MarkFailedAsync(IReadOnlyList<(SearchSource Source, string Reason)> failures, CancellationToken cancellationToken = default) =>
+        keywords.MarkFailedAsync(failures, embedder.Id, cancellationToken);
+
     /// <summary>Removes sources from both stores. Vectors go first: a crash between leaves a state row, so it is retried.</summary>
     public async Task RemoveAsync(IReadOnlyCollection<string> sourceIds, CancellationToken cancellationToken = default)
     {

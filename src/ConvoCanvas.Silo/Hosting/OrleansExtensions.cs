@@ -14,8 +14,10 @@ public static class OrleansExtensions
     {
         builder.Services.AddConvoCanvasSerialization();
         builder.Services.AddConvoCanvasGrainServices();
+        builder.Services.Configure<ConvoCanvas.Grains.Vaults.VaultOptions>(builder.Configuration.GetSection("ConvoCanvas:Vaults"));
         builder.UseOrleans(silo =>
         {
+            silo.AddSearchReconciliationAtStart();
             if (DashboardEnabled(builder.Configuration))
             {
                 silo.AddDashboard();

@@ -153,6 +153,17 @@ public sealed class PostgresConversationCatalog : IConversationCatalog, IAsyncDi
         return new CatalogStats(conversations, messages, tokens, bySource, byModel);
     }
 
+    public async IAsyncEnumerable<(string Id, string ContentHash)> ListHashesAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        await using var command = _dataSource.CreateCommand("SELECT id, content_hash FROM conversation_catalog ORDER BY id");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            yield return (reader.GetString(0), reader.GetString(1));
+        }
+    }
+
     private static async Task<Dictionary<string, int>> CountAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, int>();
