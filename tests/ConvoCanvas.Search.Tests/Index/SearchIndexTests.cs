@@ -67,7 +67,7 @@ public sealed class SearchIndexTests(SearchIndexFixture fixture)
         Assert.Equal("cooking/bread.md", keyword.Hits[0].Path);
         Assert.NotEmpty(keyword.Hits[0].Highlights);
         var highlighted = keyword.Hits[0].Highlights.Select(h => keyword.Hits[0].Snippet.Substring(h.Start, h.Length).ToLowerInvariant()).ToList();
-        Assert.Contains("sourdough", highlighted);
+        Assert.Contains("starter", highlighted);
 
         var hybrid = await index.SearchAsync("CoreDNS static IP after DHCP change");
         Assert.Contains(hybrid.Hits, h => h.Kind == "note" && h.Path == "homelab/k3s-dns.md");
