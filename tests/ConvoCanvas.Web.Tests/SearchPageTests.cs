@@ -37,7 +37,7 @@ public sealed class SearchPageTests(WebFixture web)
 
             await page.GetByTestId("search-hit-link").First.ClickAsync();
             await Expect(page).ToHaveURLAsync(new Regex(@"vaults/searchweb/notes/Lighthouses\.md#the-keeper$"));
-            await Expect(page.Locator("h1")).ToHaveTextAsync("Lighthouses");
+            await Expect(page.GetByTestId("note-title")).ToHaveTextAsync("Lighthouses");
             await Expect(page.Locator("#the-keeper")).ToHaveTextAsync("The keeper");
             await Expect(page.GetByTestId("related").GetByTestId("related-item").First).ToBeVisibleAsync();
             await Expect(page.GetByTestId("related")).Not.ToContainTextAsync("Lighthouses");

@@ -35,6 +35,9 @@ public sealed class EmbeddingCache(NpgsqlDataSource dataSource)
         {
             return;
         }
+        // Always in hash order: two indexers writing overlapping chunks (the same text in two
+        // files) then take row locks in the same order and cannot deadlock.
+        entries = entries.DistinctBy(e => e.ContentHash).OrderBy(e => e.ContentHash, StringComparer.Ordinal).ToList();
         await using var command = dataSource.CreateCommand("""
             INSERT INTO embedding_cache (embedder, content_hash, vector)
             SELECT $1, h, v FROM unnest($2::text[], $3::bytea[]) AS t(h, v)

@@ -20,6 +20,9 @@ public static class ConfigurationExtensions
         var host = builder.Configuration["ConvoCanvas:Http:Host"] ?? "127.0.0.1";
         var port = builder.Configuration["ConvoCanvas:Http:Port"] ?? "5080";
         builder.WebHost.UseUrls($"http://{host}:{port}");
+        // A pasted paragraph is a fair search query: let long GET /api/search URLs reach the API,
+        // which answers them (cut, with a warning) instead of Kestrel's bare 414.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestLineSize = 64 * 1024);
         return builder;
     }
 

@@ -80,7 +80,7 @@ public sealed class SearchSyncTests(PostgresServer server, ITestOutputHelper out
         await silo.KillAsync();
 
         await silo.StartAsync();
-        await WaitIndexedAsync(http, "tasks", TimeSpan.FromSeconds(240));
+        await WaitIndexedAsync(http, "tasks", TimeSpan.FromSeconds(240), silo);
         await AssertConvergedAsync(http, vault);
     }
 
@@ -210,14 +210,31 @@ public sealed class SearchSyncTests(PostgresServer server, ITestOutputHelper out
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
     }
 
-    private static async Task WaitIndexedAsync(HttpClient http, string vault, TimeSpan timeout)
+    private static async Task WaitIndexedAsync(HttpClient http, string vault, TimeSpan timeout, SiloProcess? silo = null)
     {
         JsonElement status = default;
         await WaitUntilAsync(async () =>
         {
             status = await VaultAsync(http, vault);
             return status.GetProperty("indexPending").GetInt32() == 0;
-        }, timeout, $"vault {vault} to be indexed", () => $"indexed {status.GetProperty("indexed")}, pending {status.GetProperty("indexPending")}, failed {status.GetProperty("indexFailed")}");
+        }, timeout, $"vault {vault} to be indexed", () => $"indexed {status.GetProperty("indexed")}, pending {status.GetProperty("indexPending")}, failed {status.GetProperty("indexFailed")}"
+            + $"; still pending: {string.Join(", ", status.GetProperty("files").EnumerateArray().Where(f => f.GetProperty("indexStatus").GetString() == "pending").Select(f => f.GetProperty("path").GetString()).Take(5))}"
+            + (silo is null ? "" : $"\nsilo warnings:\n{Warnings(silo.Log)}"));
+    }
+
+    /// <summary>The silo's warnings and errors with the lines that follow them, for failure messages.</summary>
+    private static string Warnings(string log)
+    {
+        var lines = log.Split('\n');
+        var picked = new List<string>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].StartsWith("warn:", StringComparison.Ordinal) || lines[i].StartsWith("fail:", StringComparison.Ordinal))
+            {
+                picked.AddRange(lines.Skip(i).Take(4));
+            }
+        }
+        return string.Join('\n', picked.TakeLast(60));
     }
 
     private static Task<JsonElement> VaultAsync(HttpClient http, string name) => http.GetFromJsonAsync<JsonElement>($"api/vaults/{name}");
