@@ -21,6 +21,7 @@ public sealed class MiniLmEmbedder : IEmbedder
     private const int Width = 384;
 
     private readonly MiniLmOptions options;
+    private readonly int concurrentBatches;
     private readonly InferenceSession session;
     private readonly BertTokenizer tokenizer;
     private readonly SemaphoreSlim gate;
@@ -57,18 +58,19 @@ public sealed class MiniLmEmbedder : IEmbedder
             model = buffer.GetBuffer().Length == buffer.Length ? buffer.GetBuffer() : buffer.ToArray();
         }
 
+        concurrentBatches = this.options.ConcurrentBatches > 0 ? this.options.ConcurrentBatches : Environment.ProcessorCount;
         using var sessionOptions = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = this.options.IntraOpThreads > 0 ? this.options.IntraOpThreads : Environment.ProcessorCount,
+            IntraOpNumThreads = this.options.IntraOpThreads > 0 ? this.options.IntraOpThreads : Math.Max(1, Environment.ProcessorCount / concurrentBatches),
             InterOpNumThreads = 1,
         };
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", this.options.AllowSpinning ? "1" : "0");
         session = new InferenceSession(model, sessionOptions);
         hasTokenTypes = session.InputMetadata.ContainsKey("token_type_ids");
         inputNames = hasTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
-        gate = new SemaphoreSlim(Math.Max(1, this.options.ConcurrentBatches));
+        gate = new SemaphoreSlim(concurrentBatches);
     }
 
     public string Id => options.MaxTokens == 256 ? ModelId : $"{ModelId}-t{options.MaxTokens}";
@@ -100,13 +102,13 @@ public sealed class MiniLmEmbedder : IEmbedder
         var order = Enumerable.Range(0, ids.Length).OrderByDescending(i => ids[i].Count).ThenBy(i => i).ToArray();
         var results = new float[texts.Count][];
         var batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
-        if (options.ConcurrentBatches <= 1 || batches == 1)
+        if (concurrentBatches == 1 || batches == 1)
         {
             for (var b = 0; b < batches; b++) RunGated(b);
         }
         else
         {
-            Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = options.ConcurrentBatches, CancellationToken = cancellationToken }, RunGated);
+            Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = concurrentBatches, CancellationToken = cancellationToken }, RunGated);
         }
 
         return results;

@@ -103,6 +103,17 @@ public sealed class ConversationChunkerTests(MiniLmFixture fixture, ITestOutputH
     }
 
     [Fact]
+    public void Without_an_active_path_the_messages_are_read_as_listed()
+    {
+        var conversation = Branched() with { ActivePath = [], Messages = Branched().Messages.Where(m => m.Id != "a2").ToList() };
+
+        var chunks = new ConversationChunker(embedder).Chunk(conversation).Chunks;
+
+        Assert.Equal(["u1", "u2"], chunks.Select(c => c.Anchor));
+        Assert.Contains("assistant: Use resolvectl", chunks[1].Text);
+    }
+
+    [Fact]
     public void A_conversation_without_text_gives_no_chunks()
     {
         var empty = new Conversation { Source = "chatgpt", ExternalId = "e", Messages = [M("s", null, MessageRoles.System, "system prompt", 0)], ActivePath = ["s"] };
