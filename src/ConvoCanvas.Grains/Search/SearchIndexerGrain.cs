@@ -111,7 +111,17 @@ public sealed partial class SearchIndexerGrain(
                 {
                     _pending.Remove(work.SourceId);
                 }
-                var failed = await ProcessAsync(batch);
+                List<IndexWork> failed;
+                try
+                {
+                    failed = await ProcessAsync(batch);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A source grain could not be read (storage busy, a silo going away): keep the work.
+                    IndexerLog.BatchFailed(logger, e, batch.Count);
+                    failed = batch;
+                }
                 if (failed.Count > 0)
                 {
                     foreach (var work in failed)

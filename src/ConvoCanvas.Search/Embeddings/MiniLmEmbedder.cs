@@ -25,6 +25,9 @@ public sealed class MiniLmEmbedder : IEmbedder
     private readonly InferenceSession session;
     private readonly BertTokenizer tokenizer;
     private readonly SemaphoreSlim gate;
+    // Bulk requests (indexing) take turns: one at a time already uses every core, and more would
+    // only park thread-pool threads on the batch gate. Small requests (a search query) skip the queue.
+    private readonly SemaphoreSlim bulkGate = new(1, 1);
     private readonly string[] inputNames;
     private readonly bool hasTokenTypes;
     private readonly string[] outputNames = [OutputName];
@@ -90,7 +93,20 @@ public sealed class MiniLmEmbedder : IEmbedder
         ArgumentNullException.ThrowIfNull(texts);
         if (texts.Count == 0) return Task.FromResult(Array.Empty<float[]>());
         // The work is seconds of CPU: keep it off the caller's scheduler (an Orleans grain's, say).
-        return Task.Run(() => Embed(texts, cancellationToken), cancellationToken);
+        return texts.Count <= options.BatchSize ? Task.Run(() => Embed(texts, cancellationToken), cancellationToken) : EmbedBulkAsync(texts, cancellationToken);
+    }
+
+    private async Task<float[][]> EmbedBulkAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        await bulkGate.WaitAsync(cancellationToken);
+        try
+        {
+            return await Task.Run(() => Embed(texts, cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            bulkGate.Release();
+        }
     }
 
     private float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
@@ -193,5 +209,6 @@ public sealed class MiniLmEmbedder : IEmbedder
     {
         session.Dispose();
         gate.Dispose();
+        bulkGate.Dispose();
     }
 }

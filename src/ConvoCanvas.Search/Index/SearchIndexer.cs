@@ -39,6 +39,9 @@ public sealed partial class SearchIndexer(
     ILogger<SearchIndexer>? logger = null)
 {
     private readonly ILogger logger = (ILogger?)logger ?? NullLogger.Instance;
+    // Two batches at once: one embeds (on every core) while the other writes to ChromaDB and
+    // PostgreSQL. More would only queue on the embedder and hold database connections.
+    private readonly SemaphoreSlim _batches = new(2, 2);
 
     /// <summary>How many texts go to the embedder at once; bounds memory and keeps batches length-sortable.</summary>
     public int EmbedBatchSize { get; init; } = 256;
@@ -46,6 +49,19 @@ public sealed partial class SearchIndexer(
     public string EmbedderId => embedder.Id;
 
     public async Task<IndexBatchResult> IndexAsync(IReadOnlyList<IndexItem> items, CancellationToken cancellationToken = default)
+    {
+        await _batches.WaitAsync(cancellationToken);
+        try
+        {
+            return await IndexBatchAsync(items, cancellationToken);
+        }
+        finally
+        {
+            _batches.Release();
+        }
+    }
+
+    private async Task<IndexBatchResult> IndexBatchAsync(IReadOnlyList<IndexItem> items, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var results = new List<SourceIndexResult>(items.Count);

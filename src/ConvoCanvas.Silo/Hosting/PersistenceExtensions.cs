@@ -15,7 +15,18 @@ public static class PersistenceExtensions
     {
         var connectionString = builder.Configuration.GetConnectionString("convocanvas")
             ?? throw new InvalidOperationException("ConnectionStrings:convocanvas is not set (CONVOCANVAS_PG or silo-config/appsettings*.json)");
-        builder.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+        builder.Services.AddSingleton(_ =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString);
+            // Npgsql's default (100) is PostgreSQL's whole default max_connections: leave room for
+            // clustering, reminders and the other silos unless the connection string says otherwise.
+            if (!connectionString.Contains("Maximum Pool Size", StringComparison.OrdinalIgnoreCase)
+                && !connectionString.Contains("MaxPoolSize", StringComparison.OrdinalIgnoreCase))
+            {
+                dataSource.ConnectionStringBuilder.MaxPoolSize = 30;
+            }
+            return dataSource.Build();
+        });
 
         // Grain state in Orleans' binary format (see GrainStateSerializer), on the catalogue's connection pool.
         foreach (var storage in new[] { ProviderNames.Storage, "PubSubStore" })
