@@ -44,33 +44,39 @@ internal static class SearchBenchmark
             report.AppendLine("- " + line);
         }
 
-        // 1. The corpus subset: whole parts in a fixed order, files in path order, until the chunks suffice.
+        // 1. The corpus subset: the pages the questions target, then files of the parts in a fixed
+        // order (paths sorted) until the chunks suffice.
+        var questions = JsonSerializer.Deserialize<List<EvalQuestion>>(File.ReadAllText(questionsFile), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         using var embedder = new MiniLmEmbedder();
         var chunker = new SourceChunker(embedder);
         var selected = new List<(string Relative, int Chunks)>();
         var chunkTexts = new List<string>();
-        foreach (var part in Parts)
+        var candidates = questions.SelectMany(q => q.Targets).Distinct()
+            .Concat(Parts.SelectMany(part => Directory.EnumerateFiles(Path.Combine(corpus, part), "*.md", SearchOption.AllDirectories)
+                .Select(file => Path.GetRelativePath(corpus, file).Replace('\\', '/')).Order(StringComparer.Ordinal)));
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var relative in candidates)
         {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(corpus, part), "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-            {
-                var relative = Path.GetRelativePath(corpus, file).Replace('\\', '/');
-                VaultNote parsed;
-                try
-                {
-                    parsed = VaultNoteParser.Parse(relative, File.ReadAllBytes(file));
-                }
-                catch (VaultFileException)
-                {
-                    continue;
-                }
-                var chunks = chunker.Note("docs", parsed).Chunks;
-                selected.Add((relative, chunks.Count));
-                chunkTexts.AddRange(chunks.Select(c => c.Text));
-            }
             if (chunkTexts.Count >= minChunks)
             {
                 break;
             }
+            if (!seen.Add(relative))
+            {
+                continue;
+            }
+            VaultNote parsed;
+            try
+            {
+                parsed = VaultNoteParser.Parse(relative, File.ReadAllBytes(Path.Combine(corpus, relative)));
+            }
+            catch (VaultFileException)
+            {
+                continue;
+            }
+            var chunks = chunker.Note("docs", parsed).Chunks;
+            selected.Add((relative, chunks.Count));
+            chunkTexts.AddRange(chunks.Select(c => c.Text));
         }
         var expectedChunks = chunkTexts.Count;
         if (!Directory.Exists(vaultDir) || Directory.EnumerateFiles(vaultDir, "*.md", SearchOption.AllDirectories).Count() != selected.Count)
@@ -136,7 +142,6 @@ internal static class SearchBenchmark
         var siloCpu = ProcessStats.CpuSeconds(siloPid) - cpuBefore;
 
         // 4. Search over HTTP, the query embedding included.
-        var questions = JsonSerializer.Deserialize<List<EvalQuestion>>(File.ReadAllText(questionsFile), new JsonSerializerOptions(JsonSerializerDefaults.Web))!;
         var queries = questions.Select(q => q.Question).ToList();
         foreach (var q in queries.Take(10))
         {
@@ -219,7 +224,7 @@ internal static class SearchBenchmark
             ### Search benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC
 
             - machine: {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 1024 / 1024 / 1024} GiB, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}
-            - command: `./scripts/bench.sh search` (corpus: {selected.Count:N0} markdown files of docs-corpus-md.tar.gz: {string.Join(", ", Parts.Where(p => selected.Any(s => s.Relative.StartsWith(p, StringComparison.Ordinal))).Select(p => p.Replace("docs-corpus/", "")))}; {expectedChunks:N0} chunks of ≤ 256 word-pieces, {words / (double)expectedChunks:F0} words each on average)
+            - command: `./scripts/bench.sh search` (corpus: {selected.Count:N0} markdown files of docs-corpus-md.tar.gz, the {questions.Count} questions' pages and then {string.Join(", ", Parts.Where(p => selected.Any(s => s.Relative.StartsWith(p, StringComparison.Ordinal))).Select(p => p.Replace("docs-corpus/", "")))} in path order; {expectedChunks:N0} chunks of ≤ 256 word-pieces, {words / (double)expectedChunks:F0} words each on average)
 
             """);
         Say($"index, whole pipeline (vault add → every note indexed, through the silo): {chunksIndexed:N0} chunks in {indexWatch.Elapsed.TotalSeconds:F0} s (scan and document grains {scanSeconds:F0} s of it) = {pipelineRate:F1} chunks/s; silo CPU {siloCpu:F0} s");

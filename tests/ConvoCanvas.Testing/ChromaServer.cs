@@ -101,37 +101,6 @@ public sealed class PrivateChromaServer : IAsyncLifetime
         }
     }
 
-    private async Task RunScriptAsync(string commands)
-    {
-        var script = Path.Combine(RepositoryPaths.Root, "scripts", "lib", "chroma.sh");
-        if (!File.Exists(script))
-        {
-            throw new FileNotFoundException(
-                $"{script} not found: run the tests from the ConvoCanvas repository, or set {ChromaServer.UrlVariable}");
-        }
-
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // bash -c 'source "$0" && …' SCRIPT DATA_DIR: $0 is the script, $1 the data folder.
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"source \"$0\" && {commands}");
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add(DataDirectory);
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
-        // The server inherits neither pipe (chroma_start sends it to its log), so these end with bash.
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"{script}: '{commands}' for '{DataDirectory}' exited with {process.ExitCode}:\n{await stderr}\n{await stdout}");
-        }
-    }
+    private Task RunScriptAsync(string commands) =>
+        ServiceScript.RunAsync(ServiceScript.Find("chroma.sh", $"set {ChromaServer.UrlVariable}"), commands, DataDirectory);
 }

@@ -105,46 +105,9 @@ public sealed partial class PostgresServer : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
     }
 
-    private async Task RunScriptAsync(string commands, string argument)
-    {
-        var start = new ProcessStartInfo("bash")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        // bash -c 'source "$0" && …' SCRIPT ARG: $0 is the script, $1 the argument.
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"source \"$0\" && {commands}");
-        start.ArgumentList.Add(scriptPath!);
-        start.ArgumentList.Add(argument);
+    private Task RunScriptAsync(string commands, string argument) => ServiceScript.RunAsync(scriptPath!, commands, argument);
 
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException(
-                $"{scriptPath}: '{commands}' for '{argument}' exited with {process.ExitCode}:\n{await stderr}\n{await stdout}");
-        }
-    }
-
-    private static string FindScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "scripts", "lib", "postgres.sh");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException(
-            $"scripts/lib/postgres.sh not found above {AppContext.BaseDirectory}: run the tests from the ConvoCanvas repository, or set {ConnectionStringVariable}");
-    }
+    private static string FindScript() => ServiceScript.Find("postgres.sh", $"set {ConnectionStringVariable}");
 
     /// <summary>A loopback TCP port that was free a moment ago.</summary>
     public static int FreeTcpPort()

@@ -25,8 +25,7 @@ public sealed class MiniLmEmbedder : IEmbedder
     private readonly InferenceSession session;
     private readonly BertTokenizer tokenizer;
     private readonly SemaphoreSlim gate;
-    // Bulk requests (indexing) take turns: one at a time already uses every core, and more would
-    // only park thread-pool threads on the batch gate. Small requests (a search query) skip the queue.
+    // Bulk requests (indexing) take turns: one at a time already uses every core.
     private readonly SemaphoreSlim bulkGate = new(1, 1);
     private readonly string[] inputNames;
     private readonly bool hasTokenTypes;
@@ -92,8 +91,11 @@ public sealed class MiniLmEmbedder : IEmbedder
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (texts.Count == 0) return Task.FromResult(Array.Empty<float[]>());
-        // The work is seconds of CPU: keep it off the caller's scheduler (an Orleans grain's, say).
-        return texts.Count <= options.BatchSize ? Task.Run(() => Embed(texts, cancellationToken), cancellationToken) : EmbedBulkAsync(texts, cancellationToken);
+        // A search query (one small batch) runs at once, beside any indexing, and skips the batch
+        // gate: milliseconds of one more thread. Bulk requests (indexing) take turns.
+        return texts.Count <= options.BatchSize
+            ? OnOwnThreadAsync(() => Embed(texts, gated: false, cancellationToken), cancellationToken)
+            : EmbedBulkAsync(texts, cancellationToken);
     }
 
     private async Task<float[][]> EmbedBulkAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
@@ -101,7 +103,7 @@ public sealed class MiniLmEmbedder : IEmbedder
         await bulkGate.WaitAsync(cancellationToken);
         try
         {
-            return await Task.Run(() => Embed(texts, cancellationToken), cancellationToken);
+            return await OnOwnThreadAsync(() => Embed(texts, gated: true, cancellationToken), cancellationToken);
         }
         finally
         {
@@ -109,7 +111,15 @@ public sealed class MiniLmEmbedder : IEmbedder
         }
     }
 
-    private float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Seconds of CPU run on threads of their own, never the thread pool's: the pool's few threads
+    /// (two on two cores) serve grain turns, timers and HTTP requests, which must not stall behind
+    /// an indexing batch.
+    /// </summary>
+    private static Task<T> OnOwnThreadAsync<T>(Func<T> work, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private float[][] Embed(IReadOnlyList<string> texts, bool gated, CancellationToken cancellationToken)
     {
         var ids = new IReadOnlyList<int>[texts.Count];
         for (var i = 0; i < texts.Count; i++) ids[i] = Encode(texts[i] ?? "");
@@ -118,30 +128,31 @@ public sealed class MiniLmEmbedder : IEmbedder
         var order = Enumerable.Range(0, ids.Length).OrderByDescending(i => ids[i].Count).ThenBy(i => i).ToArray();
         var results = new float[texts.Count][];
         var batches = (order.Length + options.BatchSize - 1) / options.BatchSize;
-        if (concurrentBatches == 1 || batches == 1)
-        {
-            for (var b = 0; b < batches; b++) RunGated(b);
-        }
-        else
-        {
-            Parallel.For(0, batches, new ParallelOptions { MaxDegreeOfParallelism = concurrentBatches, CancellationToken = cancellationToken }, RunGated);
-        }
-
+        var next = -1;
+        var workers = Math.Min(concurrentBatches, batches);
+        // This thread and workers - 1 more, each taking the next batch until none is left.
+        var helpers = Enumerable.Range(1, workers - 1).Select(_ => OnOwnThreadAsync(Work, cancellationToken)).ToArray();
+        Work();
+        Task.WaitAll(helpers, cancellationToken);
         return results;
 
-        void RunGated(int batch)
+        bool Work()
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            gate.Wait(cancellationToken);
-            try
+            for (var batch = Interlocked.Increment(ref next); batch < batches; batch = Interlocked.Increment(ref next))
             {
-                var start = batch * options.BatchSize;
-                RunBatch(order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start)), ids, results);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (gated) gate.Wait(cancellationToken);
+                try
+                {
+                    var start = batch * options.BatchSize;
+                    RunBatch(order.AsSpan(start, Math.Min(options.BatchSize, order.Length - start)), ids, results);
+                }
+                finally
+                {
+                    if (gated) gate.Release();
+                }
             }
-            finally
-            {
-                gate.Release();
-            }
+            return true;
         }
     }
 

@@ -42,6 +42,8 @@ public sealed record IndexItem(ChunkedSource Chunked, string ContentHash)
 /// </summary>
 public sealed class KeywordIndex(NpgsqlDataSource dataSource)
 {
+    private readonly LexemeStatistics _statistics = new(dataSource);
+
     private const string SourceColumns =
         "source_id, kind, source, vault, path, title, content_hash, chunk_count, pending_chunks, embedder, status, reason, indexed_at";
 
@@ -213,28 +215,50 @@ public sealed class KeywordIndex(NpgsqlDataSource dataSource)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Full-text search: any of the terms, best cover-density rank first, filtered.</summary>
+    /// <summary>
+    /// Full-text search: any of the terms (stemmed the way the index is), best cover-density rank
+    /// first, filtered. Terms found in nearly every chunk are left out (see <see cref="LexemeStatistics"/>).
+    /// </summary>
     public async Task<IReadOnlyList<KeywordHit>> SearchAsync(IReadOnlyList<string> terms, SearchFilter filter, int limit, CancellationToken cancellationToken = default)
     {
         if (terms.Count == 0)
         {
             return [];
         }
+        var lexemes = new List<string>();
+        await using (var stem = dataSource.CreateCommand("SELECT unnest(tsvector_to_array(to_tsvector('english', $1)))"))
+        {
+            stem.Parameters.AddWithValue(string.Join(' ', terms));
+            await using var reader = await stem.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                lexemes.Add(reader.GetString(0));
+            }
+        }
+        var statistics = await _statistics.GetAsync(cancellationToken);
+        var chosen = statistics.Select(lexemes);
+        if (chosen.Count == 0)
+        {
+            return [];
+        }
         var sql = new StringBuilder("""
             SELECT c.chunk_id, ts_rank_cd(c.tsv, q, 32) AS rank
-            FROM search_chunks c, websearch_to_tsquery('english', $1) q
+            FROM search_chunks c, CAST($1 AS tsquery) q
             WHERE c.tsv @@ q
             """);
-        var parameters = new List<NpgsqlParameter> { new() { Value = string.Join(" or ", terms) } };
+        // Lexemes are already normalised: the cast takes them as they are, quoted.
+        var parameters = new List<NpgsqlParameter> { new() { Value = string.Join(" | ", chosen.Select(l => "'" + l.Replace("\\", "\\\\").Replace("'", "''") + "'")) } };
         AppendFilter(sql, parameters, filter, "c");
         sql.Append($" ORDER BY rank DESC, c.chunk_id LIMIT {limit}");
         await using var command = dataSource.CreateCommand(sql.ToString());
         command.Parameters.AddRange(parameters.ToArray());
         var hits = new List<KeywordHit>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
-            hits.Add(new KeywordHit(reader.GetString(0), reader.GetFloat(1)));
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                hits.Add(new KeywordHit(reader.GetString(0), reader.GetFloat(1)));
+            }
         }
         return hits;
     }

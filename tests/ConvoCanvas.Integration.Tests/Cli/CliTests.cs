@@ -113,6 +113,49 @@ public sealed class CliTests(PostgresServer server) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Vault_add_wait_returns_when_indexed_and_search_json_prints_the_documented_fields()
+    {
+        var root = Directory.CreateTempSubdirectory("cc-cli-search-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(root, "Kites.md"), "---\ntags: [outdoors]\n---\n# Kites\n\n## Flying\n\nA kite climbs when the wind is steady and the line is let out slowly.\n");
+            await File.WriteAllTextAsync(Path.Combine(root, "Soup.md"), "# Soup\n\nSimmer the onions before adding the stock.\n");
+            var (code, output, error) = await RunAsync("vault", "add", "clisearch", root, "--wait", "--json");
+            Assert.True(code == 0, error + output);
+            using (var added = JsonDocument.Parse(output))
+            {
+                var index = added.RootElement.GetProperty("index");
+                Assert.Equal(2, index.GetProperty("indexed").GetInt32());
+                Assert.Equal(0, index.GetProperty("pending").GetInt32());
+            }
+
+            (code, output, error) = await RunAsync("search", "what makes a kite rise", "--limit", "2", "--kind", "note", "--json");
+            Assert.True(code == 0, error);
+            using var hits = JsonDocument.Parse(output);
+            var first = hits.RootElement[0];
+            Assert.Equal(["title", "source", "path", "anchor", "snippet", "score"], first.EnumerateObject().Select(p => p.Name));
+            Assert.Equal("Kites", first.GetProperty("title").GetString());
+            Assert.Equal("clisearch", first.GetProperty("source").GetString());
+            Assert.Equal("Kites.md", first.GetProperty("path").GetString());
+            Assert.Equal("flying", first.GetProperty("anchor").GetString());
+            Assert.Contains("**kite**", first.GetProperty("snippet").GetString(), StringComparison.OrdinalIgnoreCase);
+            Assert.True(first.GetProperty("score").GetDouble() > 0);
+
+            (code, _, error) = await RunAsync("search", " ");
+            Assert.Equal(1, code);
+            Assert.Contains("empty", error, StringComparison.Ordinal);
+
+            (code, output, error) = await RunAsync("search", "kite", "--tag", "outdoors", "--since", "not-a-date");
+            Assert.Equal(1, code);
+            Assert.Contains("--since must be a date", error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Unknown_ids_and_an_unreachable_gateway_give_one_clear_line_and_exit_1()
     {
         var (code, _, error) = await RunAsync("conversations", "show", "chatgpt:does-not-exist");
