@@ -14,7 +14,12 @@ public sealed class SourceChunker(IEmbedder embedder, ChunkingOptions? options =
     private readonly MarkdownChunker _markdown = new(embedder, Fit(embedder, options));
     private readonly ConversationChunker _conversations = new(embedder, Fit(embedder, options));
 
-    public ChunkedSource Note(string vault, VaultNote note) => Rename(_markdown.Chunk(note, vault), SourceIds.Note(vault, note.Path));
+    /// <summary>A note's chunks; their anchors are plain heading slugs (<c>setup-steps</c>), as in the note's headings.</summary>
+    public ChunkedSource Note(string vault, VaultNote note)
+    {
+        var chunked = Rename(_markdown.Chunk(note, vault), SourceIds.Note(vault, note.Path));
+        return chunked with { Chunks = chunked.Chunks.Select(c => c.Anchor is { } a ? c with { Anchor = a.TrimStart('#') } : c).ToList() };
+    }
 
     public ChunkedSource Conversation(Conversation conversation) => Rename(_conversations.Chunk(conversation), SourceIds.Conversation(conversation.Id));
 
