@@ -55,6 +55,9 @@ public sealed class VaultGrain(
         if (state.State.Root is { } root)
         {
             StartWatching(root);
+            // Back after a restart: catch up with edits made while the silo was down, and retry
+            // notes whose grains could not be stored last time. Shortly, so activation is not held up.
+            this.RegisterGrainTimer(async () => await ScanAsync(), TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
         }
         return Task.CompletedTask;
     }
