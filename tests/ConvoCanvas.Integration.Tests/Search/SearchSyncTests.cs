@@ -104,7 +104,8 @@ public sealed class SearchSyncTests(PostgresServer server, ITestOutputHelper out
         // Search still answers, from keywords, and says it is partial.
         var partial = await http.GetFromJsonAsync<JsonElement>("api/search?q=quokkas");
         Assert.True(partial.GetProperty("partial").GetBoolean());
-        await Task.Delay(TimeSpan.FromSeconds(2));
+        // The indexer has tried the edits against the stopped ChromaDB and recorded the failure.
+        await WaitUntilAsync(async () => (await VaultAsync(http, "outage")).GetProperty("indexFailed").GetInt32() > 0, TimeSpan.FromSeconds(30), "the indexer to report the outage");
 
         await _chroma.StartAsync();
         await WaitIndexedAsync(http, "outage", TimeSpan.FromSeconds(120));
@@ -137,7 +138,7 @@ public sealed class SearchSyncTests(PostgresServer server, ITestOutputHelper out
             var again = await new ImportRunner(client.Client).RunAsync(ImportSource.Of("fixtures", new ExportReader().Read([fixtures])));
             Assert.Equal(0, again.New + again.Updated);
         }
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        // An unchanged re-import publishes nothing; reconciliation confirms there is nothing to redo.
         var reconcile = await http.PostAsync("api/search/reconcile", null);
         Assert.True(reconcile.IsSuccessStatusCode, await reconcile.Content.ReadAsStringAsync());
         var report = await reconcile.Content.ReadFromJsonAsync<JsonElement>();
