@@ -63,7 +63,9 @@ public sealed record SearchResponse
 public sealed record IndexStats
 {
     [Id(0)] public bool Enabled { get; init; }
+    /// <summary>The configured embedder, which every write goes to.</summary>
     [Id(1)] public string? Embedder { get; init; }
+    /// <summary>The collection that answers searches.</summary>
     [Id(2)] public string? Collection { get; init; }
     [Id(3)] public long Sources { get; init; }
     [Id(4)] public long Chunks { get; init; }
@@ -71,6 +73,10 @@ public sealed record IndexStats
     [Id(5)] public long? Vectors { get; init; }
     [Id(6)] public int Pending { get; init; }
     [Id(7)] public string? Problem { get; init; }
+    /// <summary>The embedder whose vectors answer searches: the previous one while a switch of embedders is under way.</summary>
+    [Id(8)] public string? ServingEmbedder { get; init; }
+    /// <summary>The switch of embedders under way and its progress; null when none is.</summary>
+    [Id(9)] public string? Switch { get; init; }
 }
 
 /// <summary>Hybrid search over notes and conversations. A stateless worker: every silo answers locally.</summary>

@@ -66,12 +66,14 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
     public async Task<IndexStats> GetStatsAsync()
     {
         var keywords = services.GetService<KeywordIndex>();
-        var vectors = services.GetService<IVectorStore>();
-        if (keywords is null || vectors is null)
+        var spaces = services.GetService<VectorSpaces>();
+        if (keywords is null || spaces is null)
         {
             return new IndexStats { Enabled = false, Problem = "search is not configured on this silo" };
         }
         var (sources, chunks) = await keywords.CountAsync();
+        var vectors = (await spaces.ServingAsync()).Store;
+        var change = await spaces.GetSwitchAsync();
         long? vectorCount = null;
         string? problem = null;
         try
@@ -87,8 +89,10 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
         return new IndexStats
         {
             Enabled = true,
-            Embedder = services.GetRequiredService<SearchIndexer>().EmbedderId,
+            Embedder = spaces.Target.Embedder.Id,
             Collection = vectors.Name,
+            ServingEmbedder = (await spaces.ServingAsync()).Embedder.Id,
+            Switch = change is null ? null : $"re-embedding the index with {change.To}: {change.Done:N0} of {change.Total:N0} sources done; {change.From} answers searches until then",
             Sources = sources,
             Chunks = chunks,
             Vectors = vectorCount,

@@ -399,6 +399,8 @@ public sealed class ChromaClient
         }
     }
 
+    private const int ExpectContinueBytes = 1 << 20;
+
     private string CollectionPath(Guid collectionId) => $"{databasePath}/collections/{collectionId:D}";
 
     private async Task<string> SendAsync(HttpMethod method, string path, object? body, string operation, CancellationToken cancellationToken)
@@ -418,6 +420,9 @@ public sealed class ChromaClient
                 if (content is not null)
                 {
                     request.Content = new ByteArrayContent(content) { Headers = { ContentType = JsonMediaType } };
+                    // A large body waits for the server's go-ahead: a body over its limit is refused
+                    // with 413 before it is sent, not cut off mid-send (a reset that reads as "down").
+                    request.Headers.ExpectContinue = content.Length > ExpectContinueBytes;
                 }
 
                 using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, attemptTimeout.Token);

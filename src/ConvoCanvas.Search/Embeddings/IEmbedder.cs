@@ -15,6 +15,13 @@ public interface IEmbedder : IDisposable
     /// <summary>Word-pieces as the model's tokenizer counts them, without the model's own markers ([CLS]/[SEP]).</summary>
     int CountTokens(string text);
 
-    /// <summary>Unit-length vectors, one per text, in the order of <paramref name="texts"/>.</summary>
+    /// <summary>Unit-length vectors for documents (chunks to index), one per text, in the order of <paramref name="texts"/>.</summary>
     Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The unit-length vector of a search query. Models trained with task instructions embed a
+    /// query differently from the documents it should find (nomic-embed-text's <c>search_query: </c>
+    /// against <c>search_document: </c>); symmetric models such as MiniLM embed both alike.
+    /// </summary>
+    Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken = default);
 }

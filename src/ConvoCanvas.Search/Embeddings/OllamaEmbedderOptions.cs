@@ -17,8 +17,39 @@ public sealed record OllamaEmbedderOptions
     public int BatchSize { get; init; } = 64;
 
     /// <summary>
-    /// How <see cref="IEmbedder.CountTokens"/> counts; null for the estimate described on
-    /// <see cref="OllamaEmbedder.EstimateTokens"/>.
+    /// How <see cref="IEmbedder.CountTokens"/> counts; null for BERT word-pieces
+    /// (<see cref="WordPieces"/>), the vocabulary of nomic-embed-text and mxbai-embed-large.
     /// </summary>
     public Func<string, int>? TokenCounter { get; init; }
+
+    /// <summary>Put before a search query; null for the model's own instruction (<see cref="EmbeddingPrefixes"/>).</summary>
+    public string? QueryPrefix { get; init; }
+
+    /// <summary>Put before every document chunk; null for the model's own instruction (<see cref="EmbeddingPrefixes"/>).</summary>
+    public string? DocumentPrefix { get; init; }
+}
+
+/// <summary>
+/// The task instructions embedding models were trained with, from their model cards: without them
+/// the model embeds queries and documents in mismatched regions and recall drops.
+/// </summary>
+public static class EmbeddingPrefixes
+{
+    private const string RetrievalQuery = "Represent this sentence for searching relevant passages: ";
+
+    /// <summary>The query and document prefixes for an Ollama model name (<c>nomic-embed-text:v1.5</c>); empty for models that need none.</summary>
+    public static (string Query, string Document) For(string model)
+    {
+        var name = model.ToLowerInvariant();
+        name = name[(name.LastIndexOf('/') + 1)..];
+        var colon = name.IndexOf(':');
+        if (colon >= 0) name = name[..colon];
+        return name switch
+        {
+            "nomic-embed-text" or "nomic-embed-text-v2-moe" => ("search_query: ", "search_document: "),
+            "mxbai-embed-large" or "snowflake-arctic-embed" => (RetrievalQuery, ""),
+            "snowflake-arctic-embed2" => ("query: ", ""),
+            _ => ("", ""),
+        };
+    }
 }

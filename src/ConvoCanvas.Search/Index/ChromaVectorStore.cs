@@ -76,6 +76,20 @@ public sealed class ChromaVectorStore(ChromaClient client, IEmbedder embedder) :
         }
     }
 
+    public async Task<bool> DropAsync(CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _collectionId = null;
+            return await GuardAsync(() => client.DeleteCollectionAsync(Name, cancellationToken));
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     private static JsonObject? Where(VectorFilter? filter)
     {
         if (filter is null || filter.IsEmpty)

@@ -42,6 +42,9 @@ public interface IVectorStore
 
     /// <summary>True when the store answers now (for health checks and partial results).</summary>
     Task<bool> IsAvailableAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the whole collection (after an embedder switch has completed); false if it did not exist.</summary>
+    Task<bool> DropAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>The vector store could not be reached or refused the request; the index stays as it was.</summary>

@@ -3,6 +3,7 @@ using ConvoCanvas.Search.Chunking;
 using ConvoCanvas.Search.Embeddings;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
 
 namespace ConvoCanvas.Search.Index;
 
@@ -29,16 +30,19 @@ public sealed record IndexBatchResult(IReadOnlyList<SourceIndexResult> Sources, 
 /// keyword index. The order makes every step safe to interrupt: the source is marked pending
 /// (with how many chunk ids it may leave behind), vectors are upserted under deterministic ids,
 /// stale ids deleted, and only then are the chunks and the content hash committed. Running a
-/// batch again after a crash converges to the same index, without duplicates.
+/// batch again after a crash converges to the same index, without duplicates. Vectors go to the
+/// target space (<see cref="VectorSpaces"/>); during a switch of embedders, changed sources are
+/// also written to the space that still serves, as far as it is reachable.
 /// </summary>
 public sealed partial class SearchIndexer(
     KeywordIndex keywords,
     EmbeddingCache cache,
-    IEmbedder embedder,
-    IVectorStore vectors,
+    VectorSpaces spaces,
     ILogger<SearchIndexer>? logger = null)
 {
     private readonly ILogger logger = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly IEmbedder embedder = spaces.Target.Embedder;
+    private readonly IVectorStore vectors = spaces.Target.Store;
     // Two batches at once: one embeds (on every core) while the other writes to ChromaDB and
     // PostgreSQL. More would only queue on the embedder and hold database connections.
     private readonly SemaphoreSlim _batches = new(2, 2);
@@ -64,6 +68,8 @@ public sealed partial class SearchIndexer(
     private async Task<IndexBatchResult> IndexBatchAsync(IReadOnlyList<IndexItem> items, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
+        // Records which embedder serves on first use, and notices a switch completed elsewhere.
+        await spaces.ServingAsync(cancellationToken);
         var results = new List<SourceIndexResult>(items.Count);
         // The last item for a source wins if a batch names one twice.
         var latest = items.GroupBy(i => i.SourceId, StringComparer.Ordinal).Select(g => g.Last()).ToList();
@@ -93,7 +99,7 @@ public sealed partial class SearchIndexer(
         await keywords.MarkPendingAsync(work, embedder.Id, cancellationToken);
         try
         {
-            var (vectorsByHash, embedded, cached) = await EmbedAsync(work, cancellationToken);
+            var (vectorsByHash, embedded, cached) = await EmbedAsync(embedder, work, cancellationToken);
             var records = new List<VectorRecord>();
             var stale = new List<string>();
             foreach (var item in work)
@@ -114,6 +120,13 @@ public sealed partial class SearchIndexer(
             await keywords.CommitAsync(work, embedder.Id, cancellationToken);
             results.AddRange(work.Select(i => new SourceIndexResult(i.SourceId, IndexOutcome.Indexed, i.Chunked.Chunks.Count)));
             IndexerLog.Batch(logger, work.Count, records.Count, embedded, cached, stale.Count);
+            if (spaces.Previous is { } serving)
+            {
+                // Edits made during a switch reach the collection that still answers searches.
+                var changed = work.Where(i => !states.TryGetValue(i.SourceId, out var state) || state.ContentHash != i.ContentHash).ToList();
+                await MirrorAsync(serving, changed, stale, cancellationToken);
+                await TryCompleteSwitchAsync(cancellationToken);
+            }
             return new(results, embedded, cached, Stopwatch.GetElapsedTime(started));
         }
         catch (VectorStoreUnavailableException e)
@@ -136,13 +149,54 @@ public sealed partial class SearchIndexer(
         {
             return;
         }
+        await spaces.ServingAsync(cancellationToken);
         var states = await keywords.GetStatesAsync(sourceIds, cancellationToken);
         var ids = states.Values.SelectMany(s => Enumerable.Range(0, s.ChunkUpperBound).Select(o => SourceIds.Chunk(s.SourceId, o))).ToList();
         await vectors.DeleteAsync(ids, cancellationToken);
         await keywords.RemoveAsync(sourceIds, cancellationToken);
+        if (spaces.Previous is { } serving)
+        {
+            await MirrorAsync(serving, [], ids, cancellationToken);
+            await TryCompleteSwitchAsync(cancellationToken);
+        }
     }
 
-    private async Task<(Dictionary<string, float[]> Vectors, int Embedded, int Cached)> EmbedAsync(IReadOnlyList<IndexItem> work, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes changed sources to the space that serves during a switch. Best effort: that embedder
+    /// may be gone (the reason for the switch); its collection is deleted when the switch completes.
+    /// </summary>
+    private async Task MirrorAsync(VectorSpace serving, IReadOnlyList<IndexItem> changed, IReadOnlyList<string> stale, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (changed.Count > 0)
+            {
+                var (vectorsByHash, _, _) = await EmbedAsync(serving.Embedder, changed, cancellationToken);
+                await serving.Store.UpsertAsync(changed.SelectMany(item => item.Chunked.Chunks.Select(chunk => new VectorRecord(
+                    SourceIds.Chunk(item.SourceId, chunk.Ordinal), vectorsByHash[chunk.ContentHash], chunk.Text, Metadata(item.Chunked.Source, chunk)))).ToList(), cancellationToken);
+            }
+            await serving.Store.DeleteAsync(stale, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            IndexerLog.MirrorFailed(logger, e, serving.Embedder.Id, changed.Count);
+        }
+    }
+
+    private async Task TryCompleteSwitchAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await spaces.TryCompleteAsync(cancellationToken);
+        }
+        catch (NpgsqlException e)
+        {
+            // The batch is committed; the next batch or reconciliation completes the switch.
+            IndexerLog.CompleteFailed(logger, e);
+        }
+    }
+
+    private async Task<(Dictionary<string, float[]> Vectors, int Embedded, int Cached)> EmbedAsync(IEmbedder embedder, IReadOnlyList<IndexItem> work, CancellationToken cancellationToken)
     {
         var texts = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var chunk in work.SelectMany(i => i.Chunked.Chunks))
@@ -195,5 +249,11 @@ public sealed partial class SearchIndexer(
     {
         [LoggerMessage(1, LogLevel.Debug, "Indexed {Sources} sources: {Chunks} chunks ({Embedded} embedded, {Cached} from cache), {Stale} stale vectors removed")]
         public static partial void Batch(ILogger logger, int sources, int chunks, int embedded, int cached, int stale);
+
+        [LoggerMessage(2, LogLevel.Warning, "Could not write {Sources} changed sources to {Embedder}, which answers searches until the switch of embedders completes; they are found there by keyword until then")]
+        public static partial void MirrorFailed(ILogger logger, Exception exception, string embedder, int sources);
+
+        [LoggerMessage(3, LogLevel.Warning, "Could not check whether the switch of embedders is complete; the next batch tries again")]
+        public static partial void CompleteFailed(ILogger logger, Exception exception);
     }
 }

@@ -9,17 +9,31 @@ namespace ConvoCanvas.Search.Query;
 /// <summary>
 /// Hybrid search over notes and conversations together: the query's embedding against the
 /// vector store and its terms against PostgreSQL full-text search, run at the same time, fused
-/// by reciprocal rank, one hit per source. If the vector store is down the keyword results are
+/// by weighted reciprocal rank over sources (<see cref="FusionOptions"/>), one hit per source. If the vector store is down the keyword results are
 /// returned, marked partial.
 /// </summary>
 public sealed partial class HybridSearcher(
     KeywordIndex keywords,
     EmbeddingCache cache,
-    IEmbedder embedder,
-    IVectorStore vectors,
+    VectorSpaces spaces,
+    FusionOptions? fusion = null,
     ILogger<HybridSearcher>? logger = null)
 {
     private readonly ILogger logger = (ILogger?)logger ?? NullLogger.Instance;
+    private readonly FusionOptions fusion = fusion ?? new FusionOptions();
+
+    /// <summary>A leg's chunk hits as a ranking of sources, in order: each source's best chunk, its score and its rank (1 first).</summary>
+    private static OrderedDictionary<string, (string ChunkId, double Score, int Rank)> BestPerSource(
+        IEnumerable<(string ChunkId, double Score)> ranked, IReadOnlyDictionary<string, ChunkRow> rows)
+    {
+        // Insertion order is rank order: the keys are the ranking.
+        var best = new OrderedDictionary<string, (string, double, int)>(StringComparer.Ordinal);
+        foreach (var (chunkId, score) in ranked)
+        {
+            best.TryAdd(rows[chunkId].SourceId, (chunkId, score, best.Count + 1));
+        }
+        return best;
+    }
 
     public async Task<SearchResult> SearchAsync(SearchQuery query, CancellationToken cancellationToken = default)
     {
@@ -46,35 +60,31 @@ public sealed partial class HybridSearcher(
         // Vector hits are only ids: load their rows through the filter (this also drops ids
         // whose chunks were deleted since the vector store answered).
         var rows = await keywords.GetChunksAsync(vector.Hits.Select(h => h.Id).Concat(keyword.Hits.Select(h => h.ChunkId)).ToHashSet(), filter, cancellationToken);
-        var vectorRanking = vector.Hits.Where(h => rows.ContainsKey(h.Id)).ToList();
-        var keywordRanking = keyword.Hits.Where(h => rows.ContainsKey(h.ChunkId)).ToList();
-        var fused = ReciprocalRankFusion.Fuse([vectorRanking.Select(h => h.Id).ToList(), keywordRanking.Select(h => h.ChunkId).ToList()]);
 
-        var vectorInfo = vectorRanking.Select((h, i) => (h, i)).ToDictionary(x => x.h.Id, x => (x.h.Similarity, Rank: x.i + 1));
-        var keywordInfo = keywordRanking.Select((h, i) => (h, i)).ToDictionary(x => x.h.ChunkId, x => (Score: x.h.Rank, Rank: x.i + 1));
+        // Each leg ranks sources by their best chunk; the rankings of sources are fused, so a note
+        // whose one section matches the meaning and another the words gains from both.
+        var vectorSources = BestPerSource(vector.Hits.Where(h => rows.ContainsKey(h.Id)).Select(h => (h.Id, h.Similarity)), rows);
+        var keywordSources = BestPerSource(keyword.Hits.Where(h => rows.ContainsKey(h.ChunkId)).Select(h => (h.ChunkId, h.Rank)), rows);
+        var fused = ReciprocalRankFusion.Fuse(
+            [(vectorSources.Keys.ToList(), fusion.VectorWeight), (keywordSources.Keys.ToList(), fusion.KeywordWeight)], fusion.K);
+
         var hits = new List<SearchHit>();
-        var seenSources = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (id, score) in fused)
+        foreach (var (sourceId, score) in fused.Take(query.Limit))
         {
-            var row = rows[id];
-            if (!seenSources.Add(row.SourceId))
+            var inVector = vectorSources.TryGetValue(sourceId, out var v);
+            var inKeyword = keywordSources.TryGetValue(sourceId, out var k);
+            // The chunk shown is the one from the leg that counted for more.
+            var fromVector = inVector && (!inKeyword || fusion.VectorWeight / (fusion.K + v.Rank) >= fusion.KeywordWeight / (fusion.K + k.Rank));
+            var hit = ToHit(rows[fromVector ? v.ChunkId : k.ChunkId], terms, score);
+            if (inVector)
             {
-                continue;
+                hit = hit with { VectorSimilarity = v.Score, VectorRank = v.Rank };
             }
-            var hit = ToHit(row, terms, score);
-            if (vectorInfo.TryGetValue(id, out var v))
-            {
-                hit = hit with { VectorSimilarity = v.Similarity, VectorRank = v.Rank };
-            }
-            if (keywordInfo.TryGetValue(id, out var k))
+            if (inKeyword)
             {
                 hit = hit with { KeywordScore = k.Score, KeywordRank = k.Rank };
             }
             hits.Add(hit);
-            if (hits.Count == query.Limit)
-            {
-                break;
-            }
         }
 
         var result = new SearchResult
@@ -104,6 +114,7 @@ public sealed partial class HybridSearcher(
         {
             return new SearchResult { Hits = [], Warnings = [$"'{sourceId}' is not indexed (yet)"], Elapsed = Stopwatch.GetElapsedTime(started) };
         }
+        var (embedder, vectors) = await spaces.ServingAsync(cancellationToken);
         var cached = await cache.GetAsync(embedder.Id, chunks.Select(c => c.ContentHash).ToHashSet(), cancellationToken);
         var centroid = Centroid(cached.Values.ToList(), embedder.Dimensions);
         if (centroid is null)
@@ -167,7 +178,8 @@ public sealed partial class HybridSearcher(
     private async Task<VectorLeg> VectorLegAsync(string text, int fetch, SearchFilter filter, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
-        var embedding = (await embedder.EmbedAsync([text], cancellationToken))[0];
+        var (embedder, vectors) = await spaces.ServingAsync(cancellationToken);
+        var embedding = await embedder.EmbedQueryAsync(text, cancellationToken);
         var embedTime = Stopwatch.GetElapsedTime(started);
         var vectorFilter = new VectorFilter
         {

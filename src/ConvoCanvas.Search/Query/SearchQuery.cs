@@ -41,13 +41,15 @@ public sealed record SearchHit
     public IReadOnlyList<TextRange> Highlights { get; init; } = [];
     public IReadOnlyList<string> Tags { get; init; } = [];
     public DateTimeOffset? At { get; init; }
-    /// <summary>The fused score (reciprocal rank fusion); higher is better.</summary>
+    /// <summary>The fused score (weighted reciprocal rank fusion of the two legs' rankings of sources); higher is better.</summary>
     public double Score { get; init; }
     /// <summary>Cosine similarity of the chunk to the query, when the vector leg found it.</summary>
     public double? VectorSimilarity { get; init; }
+    /// <summary>Where the vector leg ranked this source (1 first), when it found it.</summary>
     public int? VectorRank { get; init; }
     /// <summary>PostgreSQL's cover-density rank, when the keyword leg found it.</summary>
     public double? KeywordScore { get; init; }
+    /// <summary>Where the keyword leg ranked this source (1 first), when it found it.</summary>
     public int? KeywordRank { get; init; }
 }
 

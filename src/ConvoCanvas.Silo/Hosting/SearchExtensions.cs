@@ -5,6 +5,7 @@ using ConvoCanvas.Search.Embeddings;
 using ConvoCanvas.Search.Index;
 using ConvoCanvas.Search.Query;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
 
 namespace ConvoCanvas.Silo.Hosting;
 
@@ -23,6 +24,20 @@ public sealed class SearchSettings
     public string OllamaUrl { get; set; } = "http://127.0.0.1:11434";
 
     public string OllamaModel { get; set; } = "nomic-embed-text";
+
+    /// <summary>Put before search queries; unset for the model's own instruction (nomic-embed-text: <c>search_query: </c>).</summary>
+    public string? OllamaQueryPrefix { get; set; }
+
+    /// <summary>Put before indexed chunks; unset for the model's own instruction (nomic-embed-text: <c>search_document: </c>).</summary>
+    public string? OllamaDocumentPrefix { get; set; }
+
+    /// <summary>The configured embedder as the index records it.</summary>
+    public EmbedderDescriptor Descriptor() => Embedder.ToLowerInvariant() switch
+    {
+        EmbedderDescriptor.MiniLm => EmbedderDescriptor.ForMiniLm(),
+        EmbedderDescriptor.Ollama => EmbedderDescriptor.ForOllama(OllamaModel, OllamaQueryPrefix, OllamaDocumentPrefix),
+        var other => throw new InvalidOperationException($"ConvoCanvas:Search:Embedder '{other}' is not known: use minilm or ollama"),
+    };
 }
 
 public static class SearchExtensions
@@ -39,22 +54,35 @@ public static class SearchExtensions
             return builder;
         }
 
-        builder.Services.AddSingleton<IEmbedder>(_ => settings.Embedder.ToLowerInvariant() switch
-        {
-            "minilm" => new MiniLmEmbedder(),
-            "ollama" => new OllamaEmbedder(new Uri(settings.OllamaUrl), settings.OllamaModel),
-            var other => throw new InvalidOperationException($"ConvoCanvas:Search:Embedder '{other}' is not known: use minilm or ollama"),
-        });
+        var descriptor = settings.Descriptor();
+        var ollama = new Uri(settings.OllamaUrl);
+        builder.Services.AddSingleton<IEmbedder>(_ => descriptor.Create(ollama));
         builder.Services.AddHttpClient("chroma", http => http.BaseAddress = new Uri(settings.ChromaUrl));
         builder.Services.AddSingleton(services => new ChromaClient(
             services.GetRequiredService<IHttpClientFactory>().CreateClient("chroma"),
             new ChromaClientOptions(),
             services.GetRequiredService<ILogger<ChromaClient>>()));
-        builder.Services.AddSingleton<IVectorStore, ChromaVectorStore>();
+        // Switching embedders: the one that built the index keeps answering until the new one has every source.
+        builder.Services.AddSingleton(services =>
+        {
+            var chroma = services.GetRequiredService<ChromaClient>();
+            var embedder = services.GetRequiredService<IEmbedder>();
+            return new VectorSpaces(
+                services.GetRequiredService<NpgsqlDataSource>(),
+                new VectorSpace(embedder, new ChromaVectorStore(chroma, embedder)),
+                descriptor,
+                previous =>
+                {
+                    var made = previous.Create(ollama);
+                    return new VectorSpace(made, new ChromaVectorStore(chroma, made));
+                },
+                services.GetRequiredService<ILogger<VectorSpaces>>());
+        });
         builder.Services.AddSingleton<KeywordIndex>();
         builder.Services.AddSingleton<EmbeddingCache>();
         builder.Services.AddSingleton<SourceChunker>();
         builder.Services.AddSingleton<SearchIndexer>();
+        builder.Services.AddSingleton(builder.Configuration.GetSection("ConvoCanvas:Search:Fusion").Get<FusionOptions>() ?? new FusionOptions());
         builder.Services.AddSingleton<HybridSearcher>();
         builder.Services.AddHealthChecks().AddCheck<ChromaHealthCheck>("chromadb", tags: ["ready"]);
         return builder;

@@ -29,13 +29,54 @@ public sealed class OllamaEmbedderTests : IAsyncLifetime
         for (var i = 0; i < texts.Length; i++)
         {
             Assert.Equal(1.0, Math.Sqrt(vectors[i].Sum(v => (double)v * v)), 5);
-            // The fake answers [length, 1, 0, 0] per text: after scaling, the first two stay in that ratio.
-            Assert.Equal(texts[i].Length, vectors[i][0] / vectors[i][1], 3);
+            // The fake answers [length, 1, 0, 0] per text (prefix included): after scaling, the first two stay in that ratio.
+            Assert.Equal(embedder.DocumentPrefix.Length + texts[i].Length, vectors[i][0] / vectors[i][1], 3);
         }
 
         var request = Assert.Single(ollama.Requests);
         Assert.Equal("nomic-embed-text", request["model"]!.GetValue<string>());
-        Assert.Equal(texts, request["input"]!.AsArray().Select(n => n!.GetValue<string>()));
+        Assert.Equal(texts.Select(t => "search_document: " + t), request["input"]!.AsArray().Select(n => n!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Queries_and_documents_get_the_models_own_instructions()
+    {
+        using var nomic = new OllamaEmbedder(ollama.Address, "nomic-embed-text:v1.5");
+        await nomic.EmbedQueryAsync("how do I pin a model");
+        await nomic.EmbedAsync(["a note"]);
+        using var mxbai = new OllamaEmbedder(ollama.Address, "mxbai-embed-large");
+        await mxbai.EmbedQueryAsync("how do I pin a model");
+        await mxbai.EmbedAsync(["a note"]);
+        using var other = new OllamaEmbedder(ollama.Address, "all-minilm");
+        await other.EmbedQueryAsync("how do I pin a model");
+
+        var inputs = ollama.Requests.Select(r => r["input"]!.AsArray().Single()!.GetValue<string>()).ToList();
+        Assert.Equal(
+            [
+                "search_query: how do I pin a model",
+                "search_document: a note",
+                "Represent this sentence for searching relevant passages: how do I pin a model",
+                "a note",
+                "how do I pin a model",
+            ],
+            inputs);
+        // The model's own prefixes keep the plain id: the collection and cache entries stay the same.
+        Assert.Equal("ollama-nomic-embed-text-v1.5", nomic.Id);
+    }
+
+    [Fact]
+    public async Task Other_prefixes_make_another_embedder_id()
+    {
+        using var http = new HttpClient { BaseAddress = ollama.Address };
+        using var custom = new OllamaEmbedder(http, new OllamaEmbedderOptions { QueryPrefix = "query: ", DocumentPrefix = "passage: " });
+        using var plain = new OllamaEmbedder(http, new OllamaEmbedderOptions { QueryPrefix = "", DocumentPrefix = "" });
+
+        await custom.EmbedAsync(["x"]);
+
+        Assert.Equal("passage: x", ollama.Requests.Single()["input"]!.AsArray().Single()!.GetValue<string>());
+        Assert.StartsWith("ollama-nomic-embed-text-p", custom.Id);
+        Assert.StartsWith("ollama-nomic-embed-text-p", plain.Id);
+        Assert.NotEqual(custom.Id, plain.Id);
     }
 
     [Fact]
@@ -62,7 +103,7 @@ public sealed class OllamaEmbedderTests : IAsyncLifetime
         var vectors = await embedder.EmbedAsync(texts);
 
         Assert.Equal(3, ollama.Requests.Count);
-        for (var i = 0; i < texts.Count; i++) Assert.Equal(texts[i].Length, vectors[i][0] / vectors[i][1], 3);
+        for (var i = 0; i < texts.Count; i++) Assert.Equal(embedder.DocumentPrefix.Length + texts[i].Length, vectors[i][0] / vectors[i][1], 3);
         Assert.Equal("ollama-nomic-embed-text-v1.5", embedder.Id);
     }
 
@@ -77,11 +118,15 @@ public sealed class OllamaEmbedderTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Token_count_is_a_generous_estimate_unless_a_counter_is_given()
+    public void Tokens_are_bert_word_pieces_unless_a_counter_is_given()
     {
-        using var estimated = new OllamaEmbedder(ollama.Address);
-        Assert.Equal(0, estimated.CountTokens(""));
-        Assert.Equal(4, estimated.CountTokens("hello world!"));
+        using var wordPieces = new OllamaEmbedder(ollama.Address);
+        using var miniLm = new MiniLmEmbedder();
+        Assert.Equal(0, wordPieces.CountTokens(""));
+        Assert.Equal(3, wordPieces.CountTokens("hello world!"));
+        // The same pieces as MiniLM's: a switch between the two keeps every chunk as it was.
+        const string text = "Kubernetes schedules Pods onto nodes; `kubectl get pods -o wide` shows where.";
+        Assert.Equal(miniLm.CountTokens(text), wordPieces.CountTokens(text));
 
         using var http = new HttpClient { BaseAddress = ollama.Address };
         using var counted = new OllamaEmbedder(http, new OllamaEmbedderOptions { TokenCounter = t => t.Split(' ').Length });

@@ -29,9 +29,12 @@ public sealed class SearchIndexFixture : IAsyncLifetime
         await Task.WhenAll(_postgres.InitializeAsync(), Chroma.InitializeAsync());
         var connectionString = await _postgres.CreateDatabaseAsync("search_index_tests");
         DataSource = NpgsqlDataSource.Create(connectionString);
-        var migration = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "silo-config", "migrations", "0020_search_index.sql"));
-        await using var command = DataSource.CreateCommand(migration);
-        await command.ExecuteNonQueryAsync();
+        foreach (var file in new[] { "0020_search_index.sql", "0021_search_serving.sql" })
+        {
+            var migration = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "silo-config", "migrations", file));
+            await using var command = DataSource.CreateCommand(migration);
+            await command.ExecuteNonQueryAsync();
+        }
         Chunker = new SourceChunker(Embedder);
     }
 
@@ -46,19 +49,31 @@ public sealed class SearchIndexFixture : IAsyncLifetime
     /// <summary>A fresh, empty index: its own tables' rows cleared and its own ChromaDB collection.</summary>
     public async Task<TestIndex> NewIndexAsync(Func<IVectorStore, IVectorStore>? wrap = null)
     {
-        await using (var clear = DataSource.CreateCommand("TRUNCATE search_sources, search_chunks, embedding_cache"))
+        await using (var clear = DataSource.CreateCommand("TRUNCATE search_sources, search_chunks, embedding_cache, search_serving"))
         {
             await clear.ExecuteNonQueryAsync();
         }
-        var http = new HttpClient { BaseAddress = Chroma.Url };
-        var client = new ChromaClient(http, new ChromaClientOptions { MaxAttempts = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(20) });
+        var space = NewSpace();
+        return Index(new VectorSpaces(DataSource, space with { Store = wrap?.Invoke(space.Store) ?? space.Store }, EmbedderDescriptor.ForMiniLm()));
+    }
+
+    /// <summary>The MiniLM model under an id of its own, with its own collection: as good as another embedder for the index's bookkeeping.</summary>
+    public VectorSpace NewSpace()
+    {
         var embedderId = $"{Embedder.Id}-t{Interlocked.Increment(ref _collections)}-{Guid.NewGuid():N}"[..40];
         var embedder = new RenamedEmbedder(Embedder, embedderId);
-        IVectorStore store = new ChromaVectorStore(client, embedder);
-        store = wrap?.Invoke(store) ?? store;
+        return new VectorSpace(embedder, new ChromaVectorStore(NewChromaClient(), embedder));
+    }
+
+    public ChromaClient NewChromaClient() =>
+        new(new HttpClient { BaseAddress = Chroma.Url }, new ChromaClientOptions { MaxAttempts = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(20) });
+
+    /// <summary>An indexer and a searcher over these spaces, on the fixture's database.</summary>
+    public TestIndex Index(VectorSpaces spaces)
+    {
         var keywords = new KeywordIndex(DataSource);
         var cache = new EmbeddingCache(DataSource);
-        return new TestIndex(new SearchIndexer(keywords, cache, embedder, store), new HybridSearcher(keywords, cache, embedder, store), keywords, cache, store, Chunker, embedderId);
+        return new TestIndex(new SearchIndexer(keywords, cache, spaces), new HybridSearcher(keywords, cache, spaces), keywords, cache, spaces.Target.Store, Chunker, spaces.Target.Embedder.Id);
     }
 
     public static VaultNote Note(string path, string markdown) => VaultNoteParser.Parse(path, Encoding.UTF8.GetBytes(markdown));
@@ -95,6 +110,7 @@ public sealed class SearchIndexFixture : IAsyncLifetime
         public int MaxTokens => inner.MaxTokens;
         public int CountTokens(string text) => inner.CountTokens(text);
         public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) => inner.EmbedAsync(texts, cancellationToken);
+        public Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken = default) => inner.EmbedQueryAsync(query, cancellationToken);
         public void Dispose() { }
     }
 }

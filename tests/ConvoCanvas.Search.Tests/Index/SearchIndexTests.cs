@@ -262,5 +262,6 @@ internal sealed class CrashingVectorStore
         public Task<IReadOnlyList<float[]>> GetVectorsAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken = default) => inner.GetVectorsAsync(ids, cancellationToken);
         public Task<long> CountAsync(CancellationToken cancellationToken = default) => inner.CountAsync(cancellationToken);
         public Task<bool> IsAvailableAsync(CancellationToken cancellationToken = default) => inner.IsAvailableAsync(cancellationToken);
+        public Task<bool> DropAsync(CancellationToken cancellationToken = default) => inner.DropAsync(cancellationToken);
     }
 }

@@ -15,6 +15,21 @@ public sealed class SnippetAndFusionTests
     }
 
     [Fact]
+    public void A_lighter_list_counts_for_less()
+    {
+        IReadOnlyList<string> vector = ["v1", "both", "v3"];
+        IReadOnlyList<string> keyword = ["k1", "both"];
+
+        var even = ReciprocalRankFusion.Fuse([(vector, 1.0), (keyword, 1.0)]);
+        var weighted = ReciprocalRankFusion.Fuse([(vector, 1.0), (keyword, 0.5)]);
+
+        Assert.Equal(["both", "v1", "k1", "v3"], even.Select(f => f.Id));
+        // Half weight: the keyword leg's first hit falls behind the vector leg's third.
+        Assert.Equal(["both", "v1", "v3", "k1"], weighted.Select(f => f.Id));
+        Assert.Equal(1.0 / 62 + 0.5 / 62, weighted[0].Score, 10);
+    }
+
+    [Fact]
     public void Snippet_is_the_window_with_most_terms_and_marks_them()
     {
         var body = string.Join(' ', Enumerable.Repeat("filler", 80)) + " the CoreDNS pods restarted after the DHCP lease changed " + string.Join(' ', Enumerable.Repeat("filler", 80));
