@@ -18,6 +18,8 @@ public sealed record SearchRequest
     [Id(9)] public string? Model { get; init; }
     /// <summary><c>hybrid</c> (default), <c>vector</c> or <c>keyword</c>.</summary>
     [Id(10)] public string? Mode { get; init; }
+    /// <summary>The keyword leg's weight in the fusion for this query (0 to 4; the vector leg's is 1); null for the configured one.</summary>
+    [Id(11)] public double? KeywordWeight { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("convocanvas.SearchHitView")]

@@ -29,6 +29,9 @@ public sealed class HomePageTests(WebFixture web)
                 await Expect(shown).ToContainTextAsync($"{N(source.Value.GetInt32())} from {source.Name}");
             }
             await Expect(shown).ToContainTextAsync("from chatgpt");
+            // The search index, and which embedder answers.
+            await Expect(page.GetByTestId("search-index")).ToContainTextAsync("notes and conversations");
+            await Expect(page.GetByTestId("search-index")).ToContainTextAsync("(minilm-l6-v2)");
         });
     }
 

@@ -8,12 +8,13 @@ internal static class StatsCommand
 {
     public static Command Create()
     {
-        var command = new Command("stats", "Counts of conversations, messages and tokens, by source and model, and the vaults.");
+        var command = new Command("stats", "Counts of conversations, messages and tokens, by source and model, the vaults and the search index.");
         command.SetGrainAction(async (parse, connection, _) =>
         {
             var stats = await connection.Client.GetGrain<IConversationCatalogGrain>(0).GetStatsAsync();
             var vaultNames = await connection.Client.GetGrain<IVaultRegistryGrain>(0).ListAsync();
             var vaults = await Task.WhenAll(vaultNames.Select(n => connection.Client.GetGrain<IVaultGrain>(n).GetStatusAsync()));
+            var index = await connection.Client.GetGrain<ISearchGrain>(0).GetStatsAsync();
             if (parse.WantsJson())
             {
                 CommandRunner.PrintJson(new
@@ -24,6 +25,7 @@ internal static class StatsCommand
                     bySource = stats.BySource,
                     byModel = stats.ByModel,
                     vaults = vaults.Select(v => new { name = v.Name, documents = v.Documents, skipped = v.Skipped, failed = v.Failed }),
+                    search = index,
                 });
                 return 0;
             }
@@ -39,9 +41,26 @@ internal static class StatsCommand
             {
                 table.AddRow($"vault {Markup.Escape(vault.Name)}", $"{vault.Documents:N0} documents, {vault.Skipped:N0} skipped, {vault.Failed:N0} failed");
             }
+            table.AddRow("search index", SearchLine(index));
+            if (index.Switch is { } change)
+            {
+                table.AddRow("  embedder switch", Markup.Escape(change));
+            }
             CommandRunner.Screen.Write(table);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>"1,221 sources, 25,095 chunks, 25,095 vectors (minilm-l6-v2), 3 pending", or why there is no index.</summary>
+    internal static string SearchLine(IndexStats index)
+    {
+        if (!index.Enabled)
+        {
+            return Markup.Escape(index.Problem ?? "search is off");
+        }
+        var vectors = index.Vectors is { } count ? $"{count:N0} vectors" : "vectors unknown";
+        var line = $"{index.Sources:N0} sources, {index.Chunks:N0} chunks, {vectors} ({index.ServingEmbedder ?? index.Embedder}), {index.Pending:N0} pending";
+        return Markup.Escape(index.Problem is { } problem ? $"{line}; {problem}" : line);
     }
 }

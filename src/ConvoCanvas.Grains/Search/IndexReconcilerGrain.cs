@@ -31,6 +31,7 @@ public sealed partial class IndexReconcilerGrain(
     private const string ReminderName = "reconcile";
     private readonly KeywordIndex? _keywords = services.GetService<KeywordIndex>();
     private readonly SearchIndexer? _indexer = services.GetService<SearchIndexer>();
+    private readonly VectorSpaces? _spaces = services.GetService<VectorSpaces>();
     private Task<ReconcileReport>? _running;
     private ReconcileReport? _last;
 
@@ -104,6 +105,11 @@ public sealed partial class IndexReconcilerGrain(
             foreach (var partition in work.GroupBy(w => SearchKeys.IndexerOf(SourceIds.GrainKey(w.SourceId))))
             {
                 await GrainFactory.GetGrain<ISearchIndexerGrain>(partition.Key).EnqueueAsync(partition.ToList());
+            }
+            if (work.Count == 0 && _spaces is not null)
+            {
+                // Nothing left to re-embed: a switch of embedders under way is complete.
+                await _spaces.TryCompleteAsync();
             }
             var removed = work.Count(w => w.Remove);
             _last = new ReconcileReport(expected.Count, upToDate, work.Count - removed, removed, time.GetUtcNow());

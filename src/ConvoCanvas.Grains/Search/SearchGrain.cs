@@ -38,6 +38,7 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
             Text = request.Query ?? "",
             Limit = request.Limit,
             Mode = mode,
+            KeywordWeight = request.KeywordWeight,
             Filter = new SearchFilter
             {
                 Kind = request.Kind,

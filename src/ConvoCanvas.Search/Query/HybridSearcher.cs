@@ -65,8 +65,9 @@ public sealed partial class HybridSearcher(
         // whose one section matches the meaning and another the words gains from both.
         var vectorSources = BestPerSource(vector.Hits.Where(h => rows.ContainsKey(h.Id)).Select(h => (h.Id, h.Similarity)), rows);
         var keywordSources = BestPerSource(keyword.Hits.Where(h => rows.ContainsKey(h.ChunkId)).Select(h => (h.ChunkId, h.Rank)), rows);
+        var keywordWeight = query.KeywordWeight ?? fusion.KeywordWeight;
         var fused = ReciprocalRankFusion.Fuse(
-            [(vectorSources.Keys.ToList(), fusion.VectorWeight), (keywordSources.Keys.ToList(), fusion.KeywordWeight)], fusion.K);
+            [(vectorSources.Keys.ToList(), fusion.VectorWeight), (keywordSources.Keys.ToList(), keywordWeight)], fusion.K);
 
         var hits = new List<SearchHit>();
         foreach (var (sourceId, score) in fused.Take(query.Limit))
@@ -74,7 +75,7 @@ public sealed partial class HybridSearcher(
             var inVector = vectorSources.TryGetValue(sourceId, out var v);
             var inKeyword = keywordSources.TryGetValue(sourceId, out var k);
             // The chunk shown is the one from the leg that counted for more.
-            var fromVector = inVector && (!inKeyword || fusion.VectorWeight / (fusion.K + v.Rank) >= fusion.KeywordWeight / (fusion.K + k.Rank));
+            var fromVector = inVector && (!inKeyword || fusion.VectorWeight / (fusion.K + v.Rank) >= keywordWeight / (fusion.K + k.Rank));
             var hit = ToHit(rows[fromVector ? v.ChunkId : k.ChunkId], terms, score);
             if (inVector)
             {
@@ -158,6 +159,10 @@ public sealed partial class HybridSearcher(
         if (query.Limit is < 1 or > SearchQuery.MaxLimit)
         {
             throw new InvalidSearchQueryException($"limit must be between 1 and {SearchQuery.MaxLimit}, not {query.Limit}");
+        }
+        if (query.KeywordWeight is { } weight && (double.IsNaN(weight) || weight < 0 || weight > SearchQuery.MaxKeywordWeight))
+        {
+            throw new InvalidSearchQueryException($"keywordWeight must be between 0 and {SearchQuery.MaxKeywordWeight}, not {weight}");
         }
         if (query.Filter.Kind is { } kind && kind is not ("note" or "conversation"))
         {

@@ -18,6 +18,10 @@ public sealed record SearchQuery
     public int Limit { get; init; } = 10;
     public SearchFilter Filter { get; init; } = SearchFilter.None;
     public SearchMode Mode { get; init; } = SearchMode.Hybrid;
+    /// <summary>The keyword leg's weight in the fusion, 0 to <see cref="MaxKeywordWeight"/>; null for <see cref="FusionOptions.KeywordWeight"/>.</summary>
+    public double? KeywordWeight { get; init; }
+
+    public const double MaxKeywordWeight = 4;
 }
 
 /// <summary>One result: the best-matching chunk of a note or a conversation.</summary>

@@ -21,6 +21,12 @@ public sealed class SearchSettings
     /// <summary><c>minilm</c> (in process, the default) or <c>ollama</c>.</summary>
     public string Embedder { get; set; } = "minilm";
 
+    /// <summary>
+    /// Where MiniLM truncates, in word-pieces (default 256; chunks are cut to fit). Shorter embeds
+    /// faster and matches shorter passages; changing it is a switch of embedders.
+    /// </summary>
+    public int? MiniLmMaxTokens { get; set; }
+
     public string OllamaUrl { get; set; } = "http://127.0.0.1:11434";
 
     public string OllamaModel { get; set; } = "nomic-embed-text";
@@ -34,7 +40,7 @@ public sealed class SearchSettings
     /// <summary>The configured embedder as the index records it.</summary>
     public EmbedderDescriptor Descriptor() => Embedder.ToLowerInvariant() switch
     {
-        EmbedderDescriptor.MiniLm => EmbedderDescriptor.ForMiniLm(),
+        EmbedderDescriptor.MiniLm => EmbedderDescriptor.ForMiniLm(MiniLmMaxTokens is 256 ? null : MiniLmMaxTokens),
         EmbedderDescriptor.Ollama => EmbedderDescriptor.ForOllama(OllamaModel, OllamaQueryPrefix, OllamaDocumentPrefix),
         var other => throw new InvalidOperationException($"ConvoCanvas:Search:Embedder '{other}' is not known: use minilm or ollama"),
     };

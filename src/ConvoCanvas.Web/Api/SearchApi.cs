@@ -10,7 +10,7 @@ internal static class SearchApi
 {
     private static readonly HashSet<string> Parameters = new(StringComparer.OrdinalIgnoreCase)
     {
-        "q", "k", "limit", "kind", "source", "vault", "path", "tag", "since", "until", "model", "mode",
+        "q", "k", "limit", "kind", "source", "vault", "path", "tag", "since", "until", "model", "mode", "keywordWeight",
     };
 
     public static void MapSearchApi(this IEndpointRouteBuilder app)
@@ -90,6 +90,16 @@ internal static class SearchApi
             problem = $"k must be a whole number, not '{limitText}'";
             return false;
         }
+        double? keywordWeight = null;
+        if (query["keywordWeight"].FirstOrDefault() is { } weightText)
+        {
+            if (!double.TryParse(weightText, NumberStyles.Float, CultureInfo.InvariantCulture, out var weight))
+            {
+                problem = $"keywordWeight must be a number, not '{weightText}'";
+                return false;
+            }
+            keywordWeight = weight;
+        }
         if (!TryDate(query["since"].FirstOrDefault(), "since", endOfDay: false, out var since, ref problem)
             || !TryDate(query["until"].FirstOrDefault(), "until", endOfDay: true, out var until, ref problem))
         {
@@ -108,6 +118,7 @@ internal static class SearchApi
             Until = until,
             Model = Blank(query["model"].FirstOrDefault()),
             Mode = Blank(query["mode"].FirstOrDefault()),
+            KeywordWeight = keywordWeight,
         };
         return true;
     }

@@ -129,6 +129,17 @@ public sealed class CliTests(PostgresServer server) : IAsyncLifetime
                 Assert.Equal(0, index.GetProperty("pending").GetInt32());
             }
 
+            (code, output, error) = await RunAsync("stats", "--json");
+            Assert.True(code == 0, error);
+            using (var stats = JsonDocument.Parse(output))
+            {
+                var search = stats.RootElement.GetProperty("search");
+                Assert.True(search.GetProperty("chunks").GetInt64() >= 2);
+                Assert.Equal(search.GetProperty("chunks").GetInt64(), search.GetProperty("vectors").GetInt64());
+                Assert.Equal("minilm-l6-v2", search.GetProperty("servingEmbedder").GetString());
+                Assert.False(search.TryGetProperty("switch", out _), "no switch under way");
+            }
+
             (code, output, error) = await RunAsync("search", "what makes a kite rise", "--limit", "2", "--kind", "note", "--json");
             Assert.True(code == 0, error);
             using var hits = JsonDocument.Parse(output);

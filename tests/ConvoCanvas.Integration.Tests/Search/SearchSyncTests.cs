@@ -115,6 +115,40 @@ public sealed class SearchSyncTests(PostgresServer server, ITestOutputHelper out
     }
 
     [Fact]
+    public async Task Switching_embedders_re_embeds_into_a_new_collection_and_deletes_the_old_one_when_done()
+    {
+        var vault = NewVault(Enumerable.Range(0, 12).Select(i => ($"topic-{i}.md", Note(i))).Append(("lighthouse.md", "# Lighthouses\n\nThe keeper trimmed the lamp wick every evening at dusk.")));
+        await using var silo = await StartSiloAsync("search_switch");
+        using var http = new HttpClient { BaseAddress = silo.BaseAddress };
+        await AddVaultAsync(http, "notes", vault);
+        await WaitIndexedAsync(http, "notes", TimeSpan.FromSeconds(90));
+        var before = await StatsAsync(http);
+        Assert.Equal("convocanvas-minilm-l6-v2-384", before.GetProperty("collection").GetString());
+
+        // Restart with MiniLM cut at 128 word-pieces: another embedder, another collection.
+        await silo.StopAsync();
+        silo.Settings["ConvoCanvas__Search__MiniLmMaxTokens"] = "128";
+        await silo.StartAsync();
+        var during = await StatsAsync(http);
+        output.WriteLine($"after the restart: {during}");
+        Assert.Equal("minilm-l6-v2-t128", during.GetProperty("embedder").GetString());
+        Assert.Equal("lighthouse.md", (await SearchAsync(http, "who looked after the light at sunset")).First().GetProperty("path").GetString());
+
+        JsonElement stats = default;
+        await WaitUntilAsync(async () =>
+        {
+            stats = await StatsAsync(http);
+            return stats.GetProperty("servingEmbedder").GetString() == "minilm-l6-v2-t128";
+        }, TimeSpan.FromSeconds(120), "the new embedder to answer searches", () => stats.ToString());
+        Assert.Equal(JsonValueKind.Null, stats.GetProperty("switch").ValueKind);
+        Assert.Equal("convocanvas-minilm-l6-v2-t128-384", stats.GetProperty("collection").GetString());
+        await AssertConvergedAsync(http, vault, new MiniLmOptions { MaxTokens = 128 });
+        var chroma = new ConvoCanvas.Search.Chroma.ChromaClient(new HttpClient { BaseAddress = _chroma.Url });
+        Assert.Null(await chroma.GetCollectionAsync("convocanvas-minilm-l6-v2-384"));
+        Assert.Equal("lighthouse.md", (await SearchAsync(http, "who looked after the light at sunset")).First().GetProperty("path").GetString());
+    }
+
+    [Fact]
     public async Task Imported_conversations_are_searchable_and_re_import_adds_no_vectors()
     {
         await using var silo = await StartSiloAsync("search_reimport");
@@ -163,6 +197,8 @@ public sealed class SearchSyncTests(PostgresServer server, ITestOutputHelper out
             ("api/search?q=x&since=yesterday", "since must be a date"),
             ("api/search?q=x&kind=email", "unknown kind 'email'"),
             ("api/search?q=x&k=1000", "limit must be between"),
+            ("api/search?q=x&keywordWeight=heavy", "keywordWeight must be a number"),
+            ("api/search?q=x&keywordWeight=9", "keywordWeight must be between 0 and 4"),
         })
         {
             using var response = await http.GetAsync(query);
@@ -185,9 +221,9 @@ public sealed class SearchSyncTests(PostgresServer server, ITestOutputHelper out
     }
 
     /// <summary>The index holds exactly the chunks the vault's files make now: PostgreSQL and ChromaDB agree, nothing pending.</summary>
-    private async Task AssertConvergedAsync(HttpClient http, string vault)
+    private async Task AssertConvergedAsync(HttpClient http, string vault, MiniLmOptions? embedderOptions = null)
     {
-        using var embedder = new MiniLmEmbedder();
+        using var embedder = new MiniLmEmbedder(embedderOptions);
         var chunker = new SourceChunker(embedder);
         var expected = 0L;
         foreach (var entry in new VaultScanner().Scan(vault))

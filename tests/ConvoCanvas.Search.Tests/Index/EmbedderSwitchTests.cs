@@ -27,7 +27,7 @@ public sealed class EmbedderSwitchTests(SearchIndexFixture fixture)
         var first = await fixture.NewIndexAsync();
         var notes = Notes.Select(n => SearchIndexFixture.Note(n.Path, n.Markdown)).ToList();
         await first.Indexer.IndexAsync(notes.Select(n => first.Note(Vault, n)).ToList());
-        var old = new VectorSpace(new Renamed(fixture.Embedder, first.EmbedderId), first.Vectors);
+        var old = new VectorSpace(new SearchIndexFixture.RenamedEmbedder(fixture.Embedder, first.EmbedderId), first.Vectors);
 
         // The silo restarts with another embedder configured.
         var target = fixture.NewSpace();
@@ -91,16 +91,4 @@ public sealed class EmbedderSwitchTests(SearchIndexFixture fixture)
 
     private static Task<SearchResult> Search(TestIndex index, string text) =>
         index.Searcher.SearchAsync(new SearchQuery { Text = text, Mode = SearchMode.Vector, Limit = 3 });
-
-    /// <summary>The fixture's model under the first index's id: the embedder that built it.</summary>
-    private sealed class Renamed(IEmbedder model, string id) : IEmbedder
-    {
-        public string Id => id;
-        public int Dimensions => model.Dimensions;
-        public int MaxTokens => model.MaxTokens;
-        public int CountTokens(string text) => model.CountTokens(text);
-        public Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) => model.EmbedAsync(texts, cancellationToken);
-        public Task<float[]> EmbedQueryAsync(string query, CancellationToken cancellationToken = default) => model.EmbedQueryAsync(query, cancellationToken);
-        public void Dispose() { }
-    }
 }

@@ -103,7 +103,7 @@ public sealed class SearchIndexFixture : IAsyncLifetime
     }
 
     /// <summary>The shared MiniLM model under another id, so each test writes its own collection and cache rows.</summary>
-    private sealed class RenamedEmbedder(IEmbedder inner, string id) : IEmbedder
+    internal sealed class RenamedEmbedder(IEmbedder inner, string id) : IEmbedder
     {
         public string Id => id;
         public int Dimensions => inner.Dimensions;
