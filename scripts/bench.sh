@@ -3,6 +3,7 @@
 #   ./scripts/bench.sh import [--conversations N] [--runs N]   import speed (search turned off, so only the import is measured)
 #   ./scripts/bench.sh search [--chunks N] [--seconds N]       indexing, search latency, freshness and recall on the docs corpus
 #   ./scripts/bench.sh embed [--paragraphs N] [--variants st,b32,b16c2]   the embedder alone, in process
+#   ./scripts/bench.sh scheduler [--seed N]                   GPU scheduling policies on the generated day, in process
 # Starts its own PostgreSQL, ChromaDB and silo on their own ports and data folder, measures, appends the
 # figures to tests/ConvoCanvas.Benchmarks/RESULTS.md, and stops what it started.
 set -euo pipefail
@@ -17,7 +18,13 @@ if [[ $what == embed ]]; then
   dotnet build "$ROOT/tests/ConvoCanvas.Benchmarks/ConvoCanvas.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
   exec dotnet "$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll" embed "$@"
 fi
-[[ $what == import || $what == search ]] || die "usage: $0 import [--conversations N] [--runs N] | search [--chunks N] [--seconds N] | embed [--paragraphs N]"
+if [[ $what == scheduler ]]; then
+  # In process, no services: both policies on the generated day with the shipped 17-model catalogue.
+  dotnet build "$ROOT/tests/ConvoCanvas.Benchmarks/ConvoCanvas.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
+  exec dotnet "$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll" scheduler \
+    --catalogue "$ROOT/silo-config/models/rtx4080.json" --results "$ROOT/tests/ConvoCanvas.Benchmarks/RESULTS.md" "$@"
+fi
+[[ $what == import || $what == search ]] || die "usage: $0 import [--conversations N] [--runs N] | search [--chunks N] [--seconds N] | embed [--paragraphs N] | scheduler [--seed N]"
 
 export CONVOCANVAS_DATA="${CONVOCANVAS_BENCH_DATA:-$ROOT/.data-bench}"
 export CONVOCANVAS_HTTP_PORT="${CONVOCANVAS_HTTP_PORT:-$(free_port)}"

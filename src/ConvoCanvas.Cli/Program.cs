@@ -12,5 +12,6 @@ root.Subcommands.Add(ConversationsCommand.Create());
 root.Subcommands.Add(VaultCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(StatsCommand.Create());
+root.Subcommands.Add(ModelsCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

@@ -42,6 +42,26 @@ internal static class CommandRunner
             }
         });
 
+    /// <summary>For commands that run here, without a silo (the simulator): bad input is one clear line and exit code 1.</summary>
+    public static void SetLocalAction(this Command command, Func<ParseResult, CancellationToken, int> action) =>
+        command.SetAction((parseResult, cancellationToken) =>
+        {
+            try
+            {
+                return Task.FromResult(action(parseResult, cancellationToken));
+            }
+            catch (Exception ex) when (ex is CliException or ConvoCanvas.Inference.InferenceInputException)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return Task.FromResult(1);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return Task.FromResult(1);
+            }
+        });
+
     public static bool WantsJson(this ParseResult parseResult) => parseResult.GetValue(GlobalOptions.Json);
 
     public static void PrintJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, Json));

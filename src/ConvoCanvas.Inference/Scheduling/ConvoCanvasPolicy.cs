@@ -1,0 +1,311 @@
+using ConvoCanvas.Inference.Catalogue;
+using ConvoCanvas.Inference.Trace;
+
+namespace ConvoCanvas.Inference.Scheduling;
+
+/// <summary>
+/// ConvoCanvas's GPU scheduling policy. What it does, and why:
+/// <list type="number">
+/// <item><b>Priorities with ageing.</b> Interactive before batch before background, so a person never waits behind
+/// a bulk job. Requests wait in lanes (one per priority and model); when a lane has not been served for its
+/// ageing time (15 s interactive, 30 s batch, 10 min background), its oldest request goes ahead of everything, so batch work
+/// keeps moving under any stream of interactive work (no starvation) without letting a pile of old batch
+/// requests cut in front of a person all at once.</item>
+/// <item><b>One request at a time per model, chosen late.</b> A request is handed to a model's runner only when
+/// that runner is free, so the next one is the most urgent at that moment, not the first that arrived.
+/// Requests for a loaded model are served there before any model is switched.</item>
+/// <item><b>Never over budget.</b> A load happens only when the model's VRAM estimate fits the budget with what
+/// stays loaded; a request that could never fit is refused at the door. One load at a time, for the most
+/// urgent request that needs one; while it waits for busy models to finish, those models take no new
+/// requests less urgent than it (they drain), so the load cannot be put off forever.</item>
+/// <item><b>Eviction by what a reload would cost.</b> Each idle model is worth its load time × the requests
+/// expected for it soon (queued, running, and a decayed recent rate); idle models are chosen before busy
+/// ones (which would make the request wait), the cheapest per byte freed first, and victims that turn out not to be needed are spared. Pinned models are never evicted.
+/// No keep_alive expiry: a model stays until its room is needed (Ollama gets keep_alive -1, so it never
+/// unloads behind the scheduler's back).</item>
+/// <item><b>Sticky num_ctx.</b> A model is loaded with the largest context recently asked of it (rounded up to a
+/// power of two) when that costs no extra eviction, so clients that alternate 2048 and 8192 share one
+/// load; a smaller request runs in the larger context without a reload.</item>
+/// </list>
+/// </summary>
+public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = null) : ISchedulingPolicy
+{
+    public sealed record Settings
+    {
+        /// <summary>
+        /// How long a lane (a priority and a model) may go unserved before its oldest request goes ahead of
+        /// everything not promoted. For interactive lanes it settles which model a busy card switches to.
+        /// </summary>
+        public double InteractiveAgingSeconds { get; init; } = 15;
+
+        public double BatchAgingSeconds { get; init; } = 30;
+
+        public double BackgroundAgingSeconds { get; init; } = 600;
+
+        /// <summary>Half-life of the recent-demand count that eviction weighs.</summary>
+        public double DemandHalfLifeSeconds { get; init; } = 600;
+
+        /// <summary>How far ahead eviction looks: expected requests = queued + running + rate × horizon.</summary>
+        public double DemandHorizonSeconds { get; init; } = 600;
+
+        /// <summary>How long a num_ctx asked of a model is remembered when choosing the context to load it with.</summary>
+        public double ContextMemorySeconds { get; init; } = 3600;
+    }
+
+    private readonly Settings _settings = settings ?? new Settings();
+    private readonly DemandTracker _demand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
+    private readonly Dictionary<(Priority, string), double> _laneServedAt = [];
+    private readonly Dictionary<string, Dictionary<int, double>> _contextsAsked = new(StringComparer.Ordinal);
+
+    public string Name => "convocanvas";
+
+    public bool Admit(InferenceRequest request, SchedulerState state, out string? reason)
+    {
+        var spec = state.Catalogue.Find(request.Model);
+        if (spec is null)
+        {
+            reason = $"unknown model '{request.Model}'";
+            return false;
+        }
+        var estimate = VramEstimate.Of(spec, request.NumCtx);
+        if (estimate.TotalBytes > state.BudgetBytes)
+        {
+            reason = $"'{request.Model}' at num_ctx {request.NumCtx} needs {estimate}, more than the budget {VramEstimate.Gb(state.BudgetBytes)}";
+            return false;
+        }
+        _demand.Observe(request.Model, state.Now);
+        if (!_contextsAsked.TryGetValue(request.Model, out var asked))
+        {
+            _contextsAsked[request.Model] = asked = [];
+        }
+        asked[request.NumCtx] = state.Now;
+        reason = null;
+        return true;
+    }
+
+    public double? NextWakeUp(SchedulerState state)
+    {
+        // The moment a lane's oldest request is promoted can change what to load next.
+        double? next = null;
+        foreach (var head in LaneHeads(state))
+        {
+            var promotedAt = LaneClock(head) + Aging(head.Priority);
+            if (promotedAt > state.Now)
+            {
+                next = next is null ? promotedAt : Math.Min(next.Value, promotedAt);
+            }
+        }
+        return next;
+    }
+
+    public SchedulerDecision Decide(SchedulerState state)
+    {
+        if (state.Queue.Count == 0)
+        {
+            return SchedulerDecision.Wait;
+        }
+        var (ranked, promoted) = Rank(state);
+        int Class(PendingRequest p) => promoted.Contains(p) ? -1 : (int)p.Priority;
+
+        // The most urgent request whose model is not ready for it is next in line for the one load slot.
+        LoadPlan? plan = null;
+        if (!state.LoadInFlight && ranked.FirstOrDefault(p => NeedsLoad(p, state)) is { } first)
+        {
+            plan = PlanLoad(first, state);
+            if (plan is null)
+            {
+                return new RejectDecision(first, $"'{first.Model}' at num_ctx {first.NumCtx} cannot fit beside the pinned models");
+            }
+        }
+
+        // 1. Free runners take their most urgent request, so a loaded model's queue is served before models
+        //    are switched; but a model that must make room for the load takes only requests at least as urgent
+        //    as the one waiting for it (it drains, and the load cannot be put off forever).
+        foreach (var pending in ranked)
+        {
+            var model = state.FindLoaded(pending.Model);
+            if (model is null || !model.Idle || model.NumCtx < pending.NumCtx)
+            {
+                continue;
+            }
+            if (plan is not null && plan.Victims.Contains(model) && Class(pending) > Class(plan.For))
+            {
+                continue;
+            }
+            _laneServedAt[(pending.Priority, pending.Model)] = state.Now;
+            return new DispatchDecision(pending);
+        }
+
+        // 2. The load, once everything it evicts is idle.
+        if (plan is not null && plan.Victims.All(v => v.Idle))
+        {
+            return new LoadDecision(plan.For.Model, plan.NumCtx, plan.Victims.Select(v => v.Name).ToList());
+        }
+        return SchedulerDecision.Wait;
+    }
+
+    private sealed record LoadPlan(PendingRequest For, int NumCtx, IReadOnlyList<LoadedModel> Victims);
+
+    private static bool NeedsLoad(PendingRequest request, SchedulerState state) =>
+        state.FindLoaded(request.Model) is not { } model || model.NumCtx < request.NumCtx;
+
+    /// <summary>The context to load with, and whom to evict for it; null if it cannot fit even with every unpinned model gone.</summary>
+    private LoadPlan? PlanLoad(PendingRequest request, SchedulerState state)
+    {
+        var spec = state.Catalogue[request.Model];
+        var current = state.FindLoaded(request.Model);
+        var free = state.BudgetBytes - state.LoadedBytes + (current?.VramBytes ?? 0);
+        var candidates = state.Loaded.Where(m => m != current && m.Ready && !m.Spec.Pinned).ToList();
+
+        // Idle models first: a plan that must wait for busy ones to finish makes the request wait too.
+        var idle = candidates.Where(m => m.Idle).ToList();
+        var own = Victims(VramEstimate.Of(spec, request.NumCtx).TotalBytes - free, idle, state);
+        if (own is not null)
+        {
+            candidates = idle;
+        }
+        else
+        {
+            own = Victims(VramEstimate.Of(spec, request.NumCtx).TotalBytes - free, candidates, state);
+        }
+        if (own is null)
+        {
+            return null;
+        }
+        // The larger, remembered context only if it costs no extra eviction.
+        var sticky = StickyContext(request, state);
+        var numCtx = request.NumCtx;
+        var victims = own;
+        if (sticky > request.NumCtx && Victims(VramEstimate.Of(spec, sticky).TotalBytes - free, candidates, state) is { } forSticky && forSticky.Count <= own.Count
+            && forSticky.All(own.Contains))
+        {
+            numCtx = sticky;
+            victims = forSticky;
+        }
+        return new LoadPlan(request, numCtx, current is null ? victims : [current, .. victims]);
+    }
+
+    /// <summary>
+    /// The models to evict to free <paramref name="needed"/> bytes: cheapest reload-cost-per-byte first,
+    /// then sparing any that are not needed after all (most valuable first). Empty if nothing is needed.
+    /// </summary>
+    private List<LoadedModel>? Victims(long needed, List<LoadedModel> candidates, SchedulerState state)
+    {
+        if (needed <= 0)
+        {
+            return [];
+        }
+        var victims = new List<LoadedModel>();
+        long freed = 0;
+        foreach (var model in candidates.OrderBy(m => KeepValue(m, state) / m.VramBytes))
+        {
+            if (freed >= needed)
+            {
+                break;
+            }
+            victims.Add(model);
+            freed += model.VramBytes;
+        }
+        if (freed < needed)
+        {
+            return null;
+        }
+        foreach (var model in victims.OrderByDescending(m => KeepValue(m, state)).ToList())
+        {
+            if (freed - model.VramBytes >= needed)
+            {
+                victims.Remove(model);
+                freed -= model.VramBytes;
+            }
+        }
+        return victims;
+    }
+
+    /// <summary>Seconds of loading we expect to spend soon if this model goes: its load time × the requests expected for it.</summary>
+    internal double KeepValue(LoadedModel model, SchedulerState state)
+    {
+        var queued = state.Queue.Count(p => p.Model == model.Name);
+        var expected = queued + model.Assigned + _demand.RateAt(model.Name, state.Now) * _settings.DemandHorizonSeconds;
+        return model.Spec.LoadSeconds * expected;
+    }
+
+    /// <summary>The largest num_ctx asked of the model lately (or waiting in the queue), rounded up to a power of two.</summary>
+    internal int StickyContext(PendingRequest request, SchedulerState state)
+    {
+        var largest = request.NumCtx;
+        if (_contextsAsked.TryGetValue(request.Model, out var asked))
+        {
+            foreach (var (numCtx, at) in asked)
+            {
+                if (state.Now - at <= _settings.ContextMemorySeconds)
+                {
+                    largest = Math.Max(largest, numCtx);
+                }
+            }
+        }
+        foreach (var pending in state.Queue)
+        {
+            if (pending.Model == request.Model)
+            {
+                largest = Math.Max(largest, pending.NumCtx);
+            }
+        }
+        var rounded = (int)Math.Min(int.MaxValue, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)largest));
+        var limit = state.Catalogue[request.Model].ContextLength;
+        return limit > 0 ? Math.Max(request.NumCtx, Math.Min(rounded, limit)) : rounded;
+    }
+
+    /// <summary>
+    /// The queue in the order it should be served: promoted lane heads first (oldest first), then by
+    /// priority, then by arrival.
+    /// </summary>
+    internal (List<PendingRequest> Ranked, HashSet<PendingRequest> Promoted) Rank(SchedulerState state)
+    {
+        var promoted = new HashSet<PendingRequest>();
+        foreach (var head in LaneHeads(state))
+        {
+            if (state.Now >= LaneClock(head) + Aging(head.Priority) - 1e-9)
+            {
+                promoted.Add(head);
+            }
+        }
+        var ranked = new List<PendingRequest>(state.Queue);
+        // List.Sort is not stable; the request id (arrival order) breaks ties.
+        ranked.Sort((a, b) =>
+        {
+            var pa = promoted.Contains(a) ? -1 : (int)a.Priority;
+            var pb = promoted.Contains(b) ? -1 : (int)b.Priority;
+            if (pa != pb)
+            {
+                return pa.CompareTo(pb);
+            }
+            var byTime = a.EnqueuedAt.CompareTo(b.EnqueuedAt);
+            return byTime != 0 ? byTime : a.Request.Id.CompareTo(b.Request.Id);
+        });
+        return (ranked, promoted);
+    }
+
+    /// <summary>The oldest queued request of each (priority, model) lane.</summary>
+    private static IEnumerable<PendingRequest> LaneHeads(SchedulerState state)
+    {
+        var seen = new HashSet<(Priority, string)>();
+        foreach (var pending in state.Queue)
+        {
+            if (seen.Add((pending.Priority, pending.Model)))
+            {
+                yield return pending;
+            }
+        }
+    }
+
+    /// <summary>When the lane's wait started: its head's arrival, or the lane's last service if later.</summary>
+    private double LaneClock(PendingRequest head) =>
+        _laneServedAt.TryGetValue((head.Priority, head.Model), out var served) ? Math.Max(served, head.EnqueuedAt) : head.EnqueuedAt;
+
+    private double Aging(Priority priority) => priority switch
+    {
+        Priority.Interactive => _settings.InteractiveAgingSeconds,
+        Priority.Batch => _settings.BatchAgingSeconds,
+        _ => _settings.BackgroundAgingSeconds,
+    };
+}
