@@ -105,14 +105,10 @@ public sealed class OllamaEmulatorTests : IAsyncLifetime
         await foreach (var _ in client.GenerateAsync(new GenerateRequest { Model = "llama3.1:8b", KeepAlive = "0" })) { }
         Assert.Empty(await client.ListRunningModelsAsync());
 
-        // 2 emulated seconds of keep_alive are 20 ms at this time scale.
-        await foreach (var _ in client.GenerateAsync(new GenerateRequest { Model = "nomic-embed-text", KeepAlive = "2s" })) { }
+        // 20 emulated seconds of keep_alive are 200 ms at this time scale.
+        await foreach (var _ in client.GenerateAsync(new GenerateRequest { Model = "nomic-embed-text", KeepAlive = "20s" })) { }
         Assert.Single(ollama.Loaded);
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (ollama.Loaded.Count > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await ollama.WaitUntilUnloadedAsync("nomic-embed-text", TimeSpan.FromSeconds(5));
         Assert.Empty(ollama.Loaded);
     }
 

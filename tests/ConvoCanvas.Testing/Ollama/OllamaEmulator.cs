@@ -51,9 +51,8 @@ public sealed class OllamaEmulator : IAsyncDisposable
     private readonly SemaphoreSlim _loadGate = new(1, 1);
     private readonly object _books = new();
     private readonly List<EmulatorRequest> _requests = [];
-    private readonly CancellationTokenSource _stopping = new();
+    private TaskCompletionSource _unloaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private WebApplication? _app;
-    private Task? _expiry;
 
     public OllamaEmulator(IEnumerable<EmulatedModel> models, OllamaEmulatorOptions? options = null)
     {
@@ -109,21 +108,41 @@ public sealed class OllamaEmulator : IAsyncDisposable
         await _app.StartAsync();
         var address = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Address = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
-        _expiry = Task.Run(ExpireIdleModelsAsync);
+    }
+
+    /// <summary>Returns once <paramref name="model"/> is not loaded (unloaded, or its keep_alive ran out).</summary>
+    public async Task WaitUntilUnloadedAsync(string model, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            Task next;
+            lock (_books)
+            {
+                if (!_loaded.ContainsKey(model))
+                {
+                    return;
+                }
+                next = _unloaded.Task;
+            }
+            await next.WaitAsync(cancel.Token);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
+        lock (_books)
+        {
+            foreach (var loaded in _loaded.Values)
+            {
+                loaded.Expiry?.Dispose();
+            }
+        }
         if (_app is not null)
         {
             using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await _app.StopAsync(stopTimeout.Token);
             await _app.DisposeAsync();
-        }
-        if (_expiry is not null)
-        {
-            await _expiry;
         }
     }
 
@@ -363,7 +382,7 @@ public sealed class OllamaEmulator : IAsyncDisposable
                         return (null, 0);
                     }
                     // Another context size: Ollama reloads the model.
-                    _loaded.Remove(model.Name);
+                    Remove(model.Name);
                 }
                 need = model.VramBytes(numCtx);
                 var free = Options.VramBytes - _loaded.Values.Sum(l => l.VramBytes);
@@ -395,7 +414,19 @@ public sealed class OllamaEmulator : IAsyncDisposable
     {
         lock (_books)
         {
-            _loaded.Remove(name);
+            Remove(name);
+        }
+    }
+
+    /// <summary>Takes a model off the card and wakes whoever waits for an unload. Callers hold the books' lock.</summary>
+    private void Remove(string name)
+    {
+        if (_loaded.Remove(name, out var gone))
+        {
+            gone.Expiry?.Dispose();
+            var waiting = _unloaded;
+            _unloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiting.TrySetResult();
         }
     }
 
@@ -407,6 +438,8 @@ public sealed class OllamaEmulator : IAsyncDisposable
             {
                 loaded.Running += running ? 1 : -1;
                 loaded.ExpiresAt = null;
+                loaded.Expiry?.Dispose();
+                loaded.Expiry = null;
             }
             return running;
         }
@@ -418,37 +451,34 @@ public sealed class OllamaEmulator : IAsyncDisposable
         {
             if (_loaded.TryGetValue(name, out var loaded) && loaded.Running == 0)
             {
+                loaded.Expiry?.Dispose();
+                loaded.Expiry = null;
                 if (keepAlive == TimeSpan.Zero)
                 {
-                    _loaded.Remove(name);
+                    Remove(name);
+                }
+                else if (keepAlive > TimeSpan.Zero)
+                {
+                    // Ollama unloads an idle model when its keep_alive runs out: a timer per model.
+                    var after = keepAlive * Options.TimeScale;
+                    loaded.ExpiresAt = DateTimeOffset.UtcNow + after;
+                    loaded.Expiry = TimeProvider.System.CreateTimer(_ => Expire(name, loaded), null, after, Timeout.InfiniteTimeSpan);
                 }
                 else
                 {
-                    loaded.ExpiresAt = keepAlive < TimeSpan.Zero ? null : DateTimeOffset.UtcNow + keepAlive * Options.TimeScale;
+                    loaded.ExpiresAt = null;
                 }
             }
         }
     }
 
-    private async Task ExpireIdleModelsAsync()
+    private void Expire(string name, LoadedModel loaded)
     {
-        while (!_stopping.IsCancellationRequested)
+        lock (_books)
         {
-            lock (_books)
+            if (_loaded.TryGetValue(name, out var current) && current == loaded && loaded.Running == 0)
             {
-                var now = DateTimeOffset.UtcNow;
-                foreach (var expired in _loaded.Values.Where(l => l.Running == 0 && l.ExpiresAt <= now).ToList())
-                {
-                    _loaded.Remove(expired.Model.Name);
-                }
-            }
-            try
-            {
-                await Task.Delay(10, _stopping.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                Remove(name);
             }
         }
     }
@@ -615,6 +645,7 @@ public sealed class OllamaEmulator : IAsyncDisposable
         public long VramBytes { get; } = vramBytes;
         public int Running { get; set; }
         public DateTimeOffset? ExpiresAt { get; set; }
+        public ITimer? Expiry { get; set; }
     }
 }
 
