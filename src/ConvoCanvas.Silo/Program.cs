@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddConvoCanvasConfiguration();
 builder.AddConvoCanvasPersistence();
 builder.AddConvoCanvasSearch();
+builder.AddConvoCanvasModels();
 builder.AddConvoCanvasOrleans();
 builder.AddConvoCanvasHealth();
 builder.AddConvoCanvasWeb();

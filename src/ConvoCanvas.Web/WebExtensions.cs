@@ -28,6 +28,7 @@ public static class WebExtensions
         app.MapImportsApi();
         app.MapVaultsApi();
         app.MapSearchApi();
+        app.MapModelsApi();
         return app;
     }
 

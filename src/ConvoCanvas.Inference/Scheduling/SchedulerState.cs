@@ -50,7 +50,8 @@ public sealed class SchedulerState(ModelCatalogue catalogue)
     private readonly List<LoadedModel> _loaded = [];
     private readonly List<PendingRequest> _queue = [];
 
-    public ModelCatalogue Catalogue { get; } = catalogue;
+    /// <summary>Replaced by the GPU scheduler grain when installed models, pins or measurements change.</summary>
+    public ModelCatalogue Catalogue { get; set; } = catalogue;
 
     public double Now { get; set; }
 

@@ -38,6 +38,7 @@ public static class ConfigurationExtensions
             ["CONVOCANVAS_GATEWAY_PORT"] = "Orleans:Endpoints:GatewayPort",
             ["CONVOCANVAS_CLUSTER_ID"] = "Orleans:ClusterId",
             ["CONVOCANVAS_CHROMA"] = "ConvoCanvas:Search:ChromaUrl",
+            ["CONVOCANVAS_OLLAMA"] = "ConvoCanvas:Models:OllamaUrl",
         };
         foreach (var (variable, key) in map)
         {

@@ -1,0 +1,57 @@
+using System.Runtime.CompilerServices;
+using ConvoCanvas.Abstractions;
+using ConvoCanvas.Inference.Routing;
+using Microsoft.Extensions.Options;
+using Orleans.Concurrency;
+
+namespace ConvoCanvas.Grains.Models;
+
+/// <summary>
+/// The supervisor: turns a task kind into a model (<see cref="ModelRouter"/>: the configured preference
+/// list, then whatever is installed and fits) and hands the request to that model's slot.
+/// </summary>
+[StatelessWorker]
+public sealed class ModelRouterGrain(IOptions<ModelOptions> options) : Grain, IModelRouterGrain
+{
+    private readonly IReadOnlyDictionary<string, IReadOnlyList<string>> _preferences = Preferences(options.Value);
+
+    public async Task<RouteDecision> RouteAsync(string kind, int? numCtx)
+    {
+        var fits = await GrainFactory.GetGrain<IGpuSchedulerGrain>(GpuSchedulerGrain.Key).FitsAsync(numCtx);
+        var ctx = fits.FirstOrDefault()?.NumCtx ?? numCtx ?? options.Value.DefaultNumCtx;
+        try
+        {
+            var choice = ModelRouter.Choose(kind, ctx, _preferences, fits.Select(f => new RouteCandidate(f.Model, f.Generates, f.Embeds, f.VramBytes, f.Fits, f.Loaded)).ToList());
+            return new RouteDecision(kind, choice.Model, choice.Reason);
+        }
+        catch (RoutingException e)
+        {
+            throw new ModelRequestException(e.Failure == RoutingFailure.UnknownKind ? ModelProblem.Invalid : ModelProblem.DoesNotFit, e.Message);
+        }
+    }
+
+    public async IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var model = request.Model;
+        if (string.IsNullOrWhiteSpace(model))
+        {
+            var route = await RouteAsync(request.Kind ?? TaskKinds.Chat, request.NumCtx);
+            model = route.Model;
+            yield return new GenerationEvent { Type = GenerationEvent.Routed, Model = model, Detail = route.Reason };
+        }
+        await foreach (var e in GrainFactory.GetGrain<IModelSlotGrain>(model).GenerateAsync(request, cancellationToken).WithCancellation(cancellationToken))
+        {
+            yield return e;
+        }
+    }
+
+    private static Dictionary<string, IReadOnlyList<string>> Preferences(ModelOptions options)
+    {
+        var table = ModelRouter.DefaultPreferences.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        foreach (var (kind, models) in options.Routes)
+        {
+            table[kind.ToLowerInvariant()] = models;
+        }
+        return table;
+    }
+}
