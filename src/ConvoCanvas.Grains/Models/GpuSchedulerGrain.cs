@@ -199,7 +199,7 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
             await RefreshAsync();
             spec = _state.Catalogue.Find(request.Model) ?? throw NotInstalled(request.Model);
         }
-        var numCtx = request.NumCtx ?? _options.DefaultNumCtx;
+        var numCtx = request.NumCtx ?? DefaultCtx(spec);
         if (numCtx <= 0)
         {
             throw new ModelRequestException(ModelProblem.Invalid, $"num_ctx must be positive, not {numCtx}");
@@ -761,11 +761,11 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
     public async Task<IReadOnlyList<ModelFit>> FitsAsync(int? numCtx)
     {
         await EnsureKnownAsync();
-        var ctx = numCtx ?? _options.DefaultNumCtx;
         var pinned = _state.Loaded.Where(m => m.Spec.Pinned).ToList();
         return _installed.Values.Select(facts =>
         {
             var spec = _state.Catalogue[facts.Name];
+            var ctx = numCtx ?? DefaultCtx(spec);
             var bytes = VramEstimate.Of(spec, ctx).TotalBytes;
             var beside = pinned.Where(p => p.Name != facts.Name).Sum(p => p.VramBytes);
             var fits = bytes + beside <= _gpu.BudgetBytes && (spec.ContextLength == 0 || ctx <= spec.ContextLength);

@@ -42,7 +42,9 @@ public sealed class OllamaGateway : IDisposable
         Options = options ?? new OllamaGatewayOptions();
         // Timeouts are ours (per call, and the stall watchdog for streams); the handler makes a
         // cancelled stream stop reading, which OllamaSharp alone does not once the stream is open.
-        _http = new HttpClient(new AbortOnCancelHandler(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5) }))
+        // No draining of an abandoned response: its connection closes at once, so Ollama sees the
+        // client go and stops generating (draining would keep the model busy for seconds).
+        _http = new HttpClient(new AbortOnCancelHandler(new SocketsHttpHandler { ConnectTimeout = TimeSpan.FromSeconds(5), MaxResponseDrainSize = 0 }))
         {
             BaseAddress = Options.Server,
             Timeout = Timeout.InfiniteTimeSpan,
@@ -215,6 +217,7 @@ public sealed class OllamaGateway : IDisposable
     {
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         watchdog.CancelAfter(stallTimeout);
+        AbortOnCancelHandler.Ambient.Value = watchdog.Token;
         var enumerator = open(watchdog.Token).GetAsyncEnumerator(watchdog.Token);
         try
         {
@@ -283,17 +286,25 @@ public sealed class OllamaGateway : IDisposable
     };
 
     /// <summary>Closes a streamed response when its request is cancelled, so a read waiting on a silent server ends.</summary>
+    /// <remarks>
+    /// The stream's own token travels in <see cref="Ambient"/> as well as in the call, so the response
+    /// is closed even if a client library does not hand the token on to <see cref="HttpClient"/>.
+    /// </remarks>
     private sealed class AbortOnCancelHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
+        public static readonly AsyncLocal<CancellationToken> Ambient = new();
+
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            var ambient = Ambient.Value;
             var response = await base.SendAsync(request, cancellationToken);
-            if (cancellationToken.CanBeCanceled)
+            // The registrations go when the tokens' sources are disposed (every caller here disposes them).
+            foreach (var token in new[] { cancellationToken, ambient })
             {
-                var registration = cancellationToken.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
-                response.RequestMessage ??= request;
-                // The registration goes when the token's source is disposed (every caller here disposes it).
-                _ = registration;
+                if (token.CanBeCanceled)
+                {
+                    token.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
+                }
             }
             return response;
         }
