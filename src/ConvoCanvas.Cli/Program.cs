@@ -13,5 +13,7 @@ root.Subcommands.Add(VaultCommand.Create());
 root.Subcommands.Add(SearchCommand.Create());
 root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
+root.Subcommands.Add(GpuCommand.Create());
+root.Subcommands.Add(ChatCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

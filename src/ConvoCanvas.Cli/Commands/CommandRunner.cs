@@ -29,6 +29,12 @@ internal static class CommandRunner
                 Console.Error.WriteLine($"error: {ex.Message}");
                 return 1;
             }
+            catch (ConvoCanvas.Abstractions.ModelRequestException ex)
+            {
+                // A model request the silo could not serve (Ollama down, a model too large): its one line.
+                Console.Error.WriteLine($"error: {ex.Message}");
+                return 1;
+            }
             catch (Exception ex) when (ex is ArgumentException or InvalidOperationException && ex is not OrleansException)
             {
                 // The silo refused the request and said why (an empty query, a feature that is off).

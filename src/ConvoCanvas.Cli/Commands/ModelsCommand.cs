@@ -15,7 +15,11 @@ internal static class ModelsCommand
 {
     public static Command Create()
     {
-        var command = new Command("models", "Local models on the GPU: simulate a day of requests under a scheduling policy.");
+        var command = new Command("models", "Local models on the GPU: list, pin, load and unload them; simulate a day of requests under a scheduling policy.");
+        foreach (var sub in FleetCommands.Create())
+        {
+            command.Subcommands.Add(sub);
+        }
         command.Subcommands.Add(Simulate());
         command.Subcommands.Add(TraceCommand());
         return command;

@@ -813,7 +813,7 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
         {
             while (grant is null)
             {
-                grant = await AcquireAsync(request, TimeSpan.FromSeconds(5));
+                grant = await AcquireAsync(request, TimeSpan.FromSeconds(2));
             }
         }
         finally
