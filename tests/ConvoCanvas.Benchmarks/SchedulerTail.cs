@@ -1,0 +1,153 @@
+using System.Globalization;
+using ConvoCanvas.Inference.Catalogue;
+using ConvoCanvas.Inference.Scheduling;
+using ConvoCanvas.Inference.Simulation;
+using ConvoCanvas.Inference.Trace;
+
+namespace ConvoCanvas.Benchmarks;
+
+/// <summary>
+/// A diagnostic for the scheduler benchmark: which interactive requests form the wait tail, and why they
+/// waited (their model was busy, loading for someone else, not loaded; a load slot held by another load;
+/// victims draining). It watches a policy from outside (a pass-through policy), so it needs nothing of
+/// the simulator beyond what any driver sees.
+/// </summary>
+internal static class SchedulerTail
+{
+    public static int Run(string[] args)
+    {
+        string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;
+        var catalogue = ModelCatalogue.Load(Arg("--catalogue", Path.Combine(AppContext.BaseDirectory, "rtx4080.json")));
+        var seed = int.Parse(Arg("--seed", "1"), CultureInfo.InvariantCulture);
+        var threshold = double.Parse(Arg("--over", "-1"), CultureInfo.InvariantCulture);
+        var which = Arg("--policy", "convocanvas");
+        var verbose = args.Contains("--verbose");
+        var day = new DayTraceGenerator(seed).Generate();
+        var watcher = new Watcher(which == "ollama" ? new OllamaDefaultPolicy(seed) : new ConvoCanvasPolicy());
+        var report = new Simulator(catalogue).Run(day, watcher);
+        Console.WriteLine($"{report.Policy}: interactive p50/p95/p99 {report.InteractiveWaitMs.P50}/{report.InteractiveWaitMs.P95}/{report.InteractiveWaitMs.P99} ms, loads {report.Loads}, batch makespan {report.BatchMakespanS} s, overcommits {report.Overcommits}, unserved {report.Unserved}");
+        var ollama = new Simulator(catalogue).Run(day, new OllamaDefaultPolicy(seed));
+        if (threshold < 0)
+        {
+            threshold = ollama.InteractiveWaitMs.P95 / 2000.0;
+        }
+        var interactive = day.Where(r => r.Priority == Priority.Interactive).ToList();
+        var allowed = interactive.Count - (int)Math.Ceiling(0.95 * interactive.Count);
+        var tail = interactive.Where(r => watcher.Started.TryGetValue(r.Id, out var s) && s - r.ArrivalSeconds > threshold + 1e-9).ToList();
+        Console.WriteLine($"interactive requests waiting over {threshold * 1000:F0} ms (half Ollama's p95): {tail.Count}; p95 ≤ that needs at most {allowed}");
+        var byCause = new Dictionary<string, List<double>>();
+        foreach (var r in tail)
+        {
+            var at = watcher.AtArrival[r.Id];
+            var wait = watcher.Started[r.Id] - r.ArrivalSeconds;
+            var loads = watcher.Loads.Where(l => l.At >= r.ArrivalSeconds - 1e-9 && l.At <= watcher.Started[r.Id] + 1e-9).ToList();
+            var own = loads.FirstOrDefault(l => l.Model == r.Model);
+            string cause;
+            if (at.Loaded is { } m && m.Ready && m.NumCtx >= r.NumCtx)
+            {
+                cause = "model loaded, runner busy";
+            }
+            else if (at.Loaded is { } m2 && !m2.Ready)
+            {
+                cause = "model loading already";
+            }
+            else
+            {
+                var before = own is null ? double.NaN : own.At - r.ArrivalSeconds;
+                var what = at.Loaded is null ? "cold" : "reload for num_ctx";
+                cause = before < 0.01 ? $"{what}: load at once" : $"{what}: load delayed ({(at.LoadInFlight is { } f ? "slot busy: " + f : "slot free")}; {(own?.BusyVictims ?? false ? "victims" : "")})";
+                if (before >= 0.01 && own is not null)
+                {
+                    var others = loads.Where(l => l.At < own.At).Select(l => $"{l.Model}[{l.For}]");
+                    cause += " after " + string.Join(",", others);
+                }
+            }
+            var key = cause.Split(" after ")[0].Split(':')[0] + (cause.Contains("delayed") ? ": delayed" : cause.Contains("at once") ? ": at once" : "");
+            (byCause.TryGetValue(key, out var list) ? list : byCause[key] = []).Add(wait);
+            if (verbose)
+            {
+                Console.WriteLine($"  #{r.Id} t={r.ArrivalSeconds:F1} {r.Model} ctx {r.NumCtx}: waited {wait:F2} s — {cause}; loaded at arrival: {at.Set}");
+            }
+        }
+        foreach (var (cause, waits) in byCause.OrderByDescending(c => c.Value.Count))
+        {
+            Console.WriteLine($"  {waits.Count,4} × {cause} (waits {waits.Min():F2}–{waits.Max():F2} s)");
+        }
+        // How long before each tail request its model was last asked for (interactively): a later turn of a
+        // conversation (seconds to minutes) can be kept resident; a first use after a long gap cannot be foreseen.
+        var lastAsked = new Dictionary<string, double>();
+        var sinceLast = new Dictionary<int, double>();
+        foreach (var r in day)
+        {
+            if (r.Priority == Priority.Interactive)
+            {
+                sinceLast[r.Id] = lastAsked.TryGetValue(r.Model, out var last) ? r.ArrivalSeconds - last : double.PositiveInfinity;
+                lastAsked[r.Model] = r.ArrivalSeconds;
+            }
+        }
+        double[] edges = [30, 60, 120, 300, 600, 1800, double.PositiveInfinity];
+        var prev = 0.0;
+        foreach (var edge in edges)
+        {
+            var n = tail.Count(r => sinceLast[r.Id] > prev && sinceLast[r.Id] <= edge);
+            var all = interactive.Count(r => sinceLast[r.Id] > prev && sinceLast[r.Id] <= edge && r.Model is not ("nomic-embed-text" or "llama3.2:1b" or "llama3.2:3b" or "phi3:mini" or "codellama:7b" or "mistral:7b"));
+            Console.WriteLine($"  model last asked {prev}–{edge} s before: {n} in the tail (of {all} slow-to-load requests with that gap)");
+            prev = edge;
+        }
+        var byModel = tail.GroupBy(r => r.Model).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
+        Console.WriteLine("  by model: " + string.Join(", ", byModel));
+        return 0;
+    }
+
+    private sealed record Arrival(LoadedModel? Loaded, string? LoadInFlight, string Set);
+
+    private sealed record Load(double At, string Model, int NumCtx, string For, bool BusyVictims, IReadOnlyList<string> Evict);
+
+    private sealed class Watcher(ISchedulingPolicy inner) : ISchedulingPolicy
+    {
+        public Dictionary<int, double> Started { get; } = [];
+        public Dictionary<int, Arrival> AtArrival { get; } = [];
+        public List<Load> Loads { get; } = [];
+
+        public string Name => inner.Name;
+
+        public bool Admit(InferenceRequest request, SchedulerState state, out string? reason)
+        {
+            var loaded = state.FindLoaded(request.Model);
+            var inFlight = state.Loaded.FirstOrDefault(m => !m.Ready)?.Name;
+            var set = string.Join(" ", state.Loaded.Select(m => $"{m.Name}@{m.NumCtx}{(m.Ready ? "" : "(loading)")}{(m.Assigned > 0 ? "*" + m.Assigned : "")}"))
+                + $" | queue i{state.Queue.Count(p => p.Priority == Priority.Interactive)} b{state.Queue.Count(p => p.Priority == Priority.Batch)} g{state.Queue.Count(p => p.Priority == Priority.Background)}";
+            AtArrival[request.Id] = new Arrival(loaded is null ? null : new LoadedModel(loaded.Spec, loaded.NumCtx, loaded.LoadedAt) { Ready = loaded.Ready }, inFlight, set);
+            return inner.Admit(request, state, out reason);
+        }
+
+        public SchedulerDecision Decide(SchedulerState state)
+        {
+            var decision = inner.Decide(state);
+            switch (decision)
+            {
+                case DispatchDecision d:
+                    // Both policies' runners take one request at a time; ConvoCanvas dispatches only to an idle runner.
+                    var model = state.FindLoaded(d.Request.Model);
+                    if (model is { Assigned: 0 })
+                    {
+                        Started[d.Request.Request.Id] = state.Now;
+                    }
+                    else
+                    {
+                        _behind.Add(d.Request.Request.Id);
+                    }
+                    break;
+                case LoadDecision l:
+                    var waiting = state.Queue.FirstOrDefault(p => p.Model == l.Model);
+                    Loads.Add(new Load(state.Now, l.Model, l.NumCtx, waiting is null ? "-" : waiting.Priority.ToString()[..1].ToLowerInvariant(), false, l.Evict));
+                    break;
+            }
+            return decision;
+        }
+
+        private readonly HashSet<int> _behind = [];
+
+        public double? NextWakeUp(SchedulerState state) => inner.NextWakeUp(state);
+    }
+}
