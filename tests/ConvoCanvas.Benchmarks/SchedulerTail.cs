@@ -23,7 +23,13 @@ internal static class SchedulerTail
         var which = Arg("--policy", "convocanvas");
         var verbose = args.Contains("--verbose");
         var day = new DayTraceGenerator(seed).Generate();
-        var watcher = new Watcher(which == "ollama" ? new OllamaDefaultPolicy(seed) : new ConvoCanvasPolicy());
+        ISchedulingPolicy policy = which switch
+        {
+            "ollama" => new OllamaDefaultPolicy(seed),
+            "oracle" => new OraclePolicy(day),
+            _ => new ConvoCanvasPolicy(),
+        };
+        var watcher = new Watcher(policy);
         var report = new Simulator(catalogue).Run(day, watcher);
         Console.WriteLine($"{report.Policy}: interactive p50/p95/p99 {report.InteractiveWaitMs.P50}/{report.InteractiveWaitMs.P95}/{report.InteractiveWaitMs.P99} ms, loads {report.Loads}, batch makespan {report.BatchMakespanS} s, overcommits {report.Overcommits}, unserved {report.Unserved}");
         var ollama = new Simulator(catalogue).Run(day, new OllamaDefaultPolicy(seed));
@@ -35,6 +41,18 @@ internal static class SchedulerTail
         var allowed = interactive.Count - (int)Math.Ceiling(0.95 * interactive.Count);
         var tail = interactive.Where(r => watcher.Started.TryGetValue(r.Id, out var s) && s - r.ArrivalSeconds > threshold + 1e-9).ToList();
         Console.WriteLine($"interactive requests waiting over {threshold * 1000:F0} ms (half Ollama's p95): {tail.Count}; p95 ≤ that needs at most {allowed}");
+        // How long before each tail request its model was last asked for (interactively): a later turn of a
+        // conversation (seconds to minutes) can be kept resident; a first use after a long gap cannot be foreseen.
+        var lastAsked = new Dictionary<string, double>();
+        var sinceLast = new Dictionary<int, double>();
+        foreach (var r in day)
+        {
+            if (r.Priority == Priority.Interactive)
+            {
+                sinceLast[r.Id] = lastAsked.TryGetValue(r.Model, out var last) ? r.ArrivalSeconds - last : double.PositiveInfinity;
+                lastAsked[r.Model] = r.ArrivalSeconds;
+            }
+        }
         var byCause = new Dictionary<string, List<double>>();
         foreach (var r in tail)
         {
@@ -66,24 +84,14 @@ internal static class SchedulerTail
             (byCause.TryGetValue(key, out var list) ? list : byCause[key] = []).Add(wait);
             if (verbose)
             {
-                Console.WriteLine($"  #{r.Id} t={r.ArrivalSeconds:F1} {r.Model} ctx {r.NumCtx}: waited {wait:F2} s — {cause}; loaded at arrival: {at.Set}");
+                var evicted = watcher.Loads.LastOrDefault(l => l.At <= r.ArrivalSeconds && l.Evict.Contains(r.Model));
+                Console.WriteLine($"  #{r.Id} t={r.ArrivalSeconds:F1} {r.Model} ctx {r.NumCtx}: waited {wait:F2} s, last asked {sinceLast[r.Id]:F0} s before — {cause}; loaded at arrival: {at.Set}"
+                    + (evicted is null ? "" : $"; evicted at {evicted.At:F1} for {evicted.Model}@{evicted.NumCtx}[{evicted.For}] with {string.Join(",", evicted.Evict)}"));
             }
         }
         foreach (var (cause, waits) in byCause.OrderByDescending(c => c.Value.Count))
         {
             Console.WriteLine($"  {waits.Count,4} × {cause} (waits {waits.Min():F2}–{waits.Max():F2} s)");
-        }
-        // How long before each tail request its model was last asked for (interactively): a later turn of a
-        // conversation (seconds to minutes) can be kept resident; a first use after a long gap cannot be foreseen.
-        var lastAsked = new Dictionary<string, double>();
-        var sinceLast = new Dictionary<int, double>();
-        foreach (var r in day)
-        {
-            if (r.Priority == Priority.Interactive)
-            {
-                sinceLast[r.Id] = lastAsked.TryGetValue(r.Model, out var last) ? r.ArrivalSeconds - last : double.PositiveInfinity;
-                lastAsked[r.Model] = r.ArrivalSeconds;
-            }
         }
         double[] edges = [30, 60, 120, 300, 600, 1800, double.PositiveInfinity];
         var prev = 0.0;
@@ -116,7 +124,7 @@ internal static class SchedulerTail
             var loaded = state.FindLoaded(request.Model);
             var inFlight = state.Loaded.FirstOrDefault(m => !m.Ready)?.Name;
             var set = string.Join(" ", state.Loaded.Select(m => $"{m.Name}@{m.NumCtx}{(m.Ready ? "" : "(loading)")}{(m.Assigned > 0 ? "*" + m.Assigned : "")}"))
-                + $" | queue i{state.Queue.Count(p => p.Priority == Priority.Interactive)} b{state.Queue.Count(p => p.Priority == Priority.Batch)} g{state.Queue.Count(p => p.Priority == Priority.Background)}";
+                + $" | free {(state.BudgetBytes - state.LoadedBytes) / 1e9:F1} GB | queue i{state.Queue.Count(p => p.Priority == Priority.Interactive)} b{state.Queue.Count(p => p.Priority == Priority.Batch)} g{state.Queue.Count(p => p.Priority == Priority.Background)}";
             AtArrival[request.Id] = new Arrival(loaded is null ? null : new LoadedModel(loaded.Spec, loaded.NumCtx, loaded.LoadedAt) { Ready = loaded.Ready }, inFlight, set);
             return inner.Admit(request, state, out reason);
         }
@@ -149,5 +157,105 @@ internal static class SchedulerTail
         private readonly HashSet<int> _behind = [];
 
         public double? NextWakeUp(SchedulerState state) => inner.NextWakeUp(state);
+    }
+
+    /// <summary>
+    /// A yardstick, not a policy anyone could run: it knows the whole trace. Interactive first, loads only for a
+    /// waiting request (no preloading), a model loaded with the largest num_ctx asked of it in the next 10 minutes,
+    /// and it evicts the idle models asked for furthest in the future (Belady's rule, by bytes). What it leaves in the
+    /// tail is about what demand loading cannot avoid on this card.
+    /// </summary>
+    private sealed class OraclePolicy(IReadOnlyList<InferenceRequest> day) : ISchedulingPolicy
+    {
+        private readonly Dictionary<string, List<InferenceRequest>> _byModel = day.GroupBy(r => r.Model).ToDictionary(g => g.Key, g => g.OrderBy(r => r.TMs).ToList());
+
+        public string Name => "oracle";
+
+        public bool Admit(InferenceRequest request, SchedulerState state, out string? reason)
+        {
+            reason = null;
+            return true;
+        }
+
+        public double? NextWakeUp(SchedulerState state) => null;
+
+        private double NextUse(string model, double now)
+        {
+            foreach (var r in _byModel[model])
+            {
+                if (r.ArrivalSeconds > now + 1e-9 && r.Priority == Priority.Interactive)
+                {
+                    return r.ArrivalSeconds - now;
+                }
+            }
+            return double.PositiveInfinity;
+        }
+
+        private int Context(string model, int numCtx, double now)
+        {
+            foreach (var r in _byModel[model])
+            {
+                if (r.ArrivalSeconds > now && r.ArrivalSeconds < now + 600)
+                {
+                    numCtx = Math.Max(numCtx, r.NumCtx);
+                }
+            }
+            return numCtx;
+        }
+
+        public SchedulerDecision Decide(SchedulerState state)
+        {
+            var ranked = state.Queue.OrderBy(p => p.Priority).ThenBy(p => p.EnqueuedAt).ToList();
+            foreach (var p in ranked)
+            {
+                if (state.FindLoaded(p.Model) is { Idle: true } m && m.NumCtx >= p.NumCtx)
+                {
+                    return new DispatchDecision(p);
+                }
+            }
+            if (state.LoadInFlight)
+            {
+                return SchedulerDecision.Wait;
+            }
+            foreach (var p in ranked)
+            {
+                var current = state.FindLoaded(p.Model);
+                if (current is not null && current.NumCtx >= p.NumCtx)
+                {
+                    continue;
+                }
+                if (current is not null && !current.Idle)
+                {
+                    return SchedulerDecision.Wait;
+                }
+                var spec = state.Catalogue[p.Model];
+                var numCtx = Context(p.Model, p.NumCtx, state.Now);
+                if (VramEstimate.Of(spec, numCtx).TotalBytes > state.BudgetBytes)
+                {
+                    numCtx = p.NumCtx;
+                }
+                var need = VramEstimate.Of(spec, numCtx).TotalBytes - (state.BudgetBytes - state.LoadedBytes + (current?.VramBytes ?? 0));
+                var victims = new List<string>();
+                if (current is not null)
+                {
+                    victims.Add(current.Name);
+                }
+                foreach (var m in state.Loaded.Where(m => m != current && m.Ready).OrderByDescending(m => state.Queue.Any(q => q.Model == m.Name) ? -1 : NextUse(m.Name, state.Now)))
+                {
+                    if (need <= 0)
+                    {
+                        break;
+                    }
+                    if (!m.Idle)
+                    {
+                        return SchedulerDecision.Wait;
+                    }
+                    victims.Add(m.Name);
+                    need -= m.VramBytes;
+                }
+                return need <= 0 ? new LoadDecision(p.Model, numCtx, victims) : SchedulerDecision.Wait;
+            }
+            return SchedulerDecision.Wait;
+        }
     }
 }

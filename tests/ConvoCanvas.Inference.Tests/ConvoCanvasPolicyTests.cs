@@ -129,7 +129,8 @@ public sealed class ConvoCanvasPolicyTests
         {
             Request(0, 0, "a", Priority.Batch, output: 2_000), Request(1, 5, "b"), Request(2, 6, "a", Priority.Batch),
         };
-        var report = new Simulator(catalogue).Run(trace, new ConvoCanvasPolicy());
+        // Without preloading: once the queue is empty, b (asked for interactively) would be loaded back in a's place.
+        var report = new Simulator(catalogue).Run(trace, new ConvoCanvasPolicy(new ConvoCanvasPolicy.Settings { Preload = false }));
         // a finishes at 1 + 21 = 22 s; b loads at 22, starts at 23: waits 18 s. Request 2 runs after b.
         Assert.Equal(18_000, report.InteractiveWaitMs.P50);
         Assert.Equal(3, report.Loads);

@@ -48,12 +48,35 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
         /// <summary>How far ahead eviction looks: expected requests = queued + running + rate × horizon.</summary>
         public double DemandHorizonSeconds { get; init; } = 600;
 
+        /// <summary>Half-life of the interactive demand count at the scale of one conversation (turns come 20–120 s apart).</summary>
+        public double SessionHalfLifeSeconds { get; init; } = 120;
+
+        /// <summary>How far ahead the conversation-scale count looks.</summary>
+        public double SessionHorizonSeconds { get; init; } = 300;
+
+        /// <summary>How much a reload that a batch (background) request would wait for weighs against one a person waits for (1).</summary>
+        public double BatchReloadWeight { get; init; } = 0.25;
+
+        public double BackgroundReloadWeight { get; init; } = 0.1;
+
+        /// <summary>Preloading on (see the class comment); off, models are loaded only for a waiting request.</summary>
+        public bool Preload { get; init; } = true;
+
+        /// <summary>A preload must be worth this many times what it evicts (hysteresis: no swapping back and forth).</summary>
+        public double PreloadGain { get; init; } = 2;
+
+        /// <summary>A model is preloaded only if at least this many interactive requests are expected for it within the horizons.</summary>
+        public double PreloadMinExpected { get; init; } = 0.5;
+
         /// <summary>How long a num_ctx asked of a model is remembered when choosing the context to load it with.</summary>
         public double ContextMemorySeconds { get; init; } = 3600;
     }
 
     private readonly Settings _settings = settings ?? new Settings();
     private readonly DemandTracker _demand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
+    private readonly DemandTracker _batchDemand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
+    private readonly DemandTracker _backgroundDemand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
+    private readonly DemandTracker _sessionDemand = new((settings ?? new Settings()).SessionHalfLifeSeconds);
     private readonly Dictionary<(Priority, string), double> _laneServedAt = [];
     private readonly Dictionary<string, Dictionary<int, double>> _contextsAsked = new(StringComparer.Ordinal);
 
@@ -73,7 +96,19 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
             reason = $"'{request.Model}' at num_ctx {request.NumCtx} needs {estimate}, more than the budget {VramEstimate.Gb(state.BudgetBytes)}";
             return false;
         }
-        _demand.Observe(request.Model, state.Now);
+        switch (request.Priority)
+        {
+            case Priority.Interactive:
+                _demand.Observe(request.Model, state.Now);
+                _sessionDemand.Observe(request.Model, state.Now);
+                break;
+            case Priority.Batch:
+                _batchDemand.Observe(request.Model, state.Now);
+                break;
+            default:
+                _backgroundDemand.Observe(request.Model, state.Now);
+                break;
+        }
         if (!_contextsAsked.TryGetValue(request.Model, out var asked))
         {
             _contextsAsked[request.Model] = asked = [];
@@ -102,7 +137,7 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
     {
         if (state.Queue.Count == 0)
         {
-            return SchedulerDecision.Wait;
+            return _settings.Preload && PlanPreload(state) is { } preload ? preload : SchedulerDecision.Wait;
         }
         var (ranked, promoted) = Rank(state);
         int Class(PendingRequest p) => promoted.Contains(p) ? -1 : (int)p.Priority;
@@ -186,8 +221,11 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
     }
 
     /// <summary>
-    /// The models to evict to free <paramref name="needed"/> bytes: cheapest reload-cost-per-byte first,
-    /// then sparing any that are not needed after all (most valuable first). Empty if nothing is needed.
+    /// The models to evict to free <paramref name="needed"/> bytes: the set whose reloads would cost least in all
+    /// (<see cref="KeepValue"/> summed), then the one that frees least; null if even all of them are not enough,
+    /// empty if nothing is needed. The loaded set is small (a card holds a handful of models), so every subset is
+    /// weighed; past <see cref="ExactVictimLimit"/> candidates, the cheapest per byte go first and any not needed after
+    /// all are spared.
     /// </summary>
     private List<LoadedModel>? Victims(long needed, List<LoadedModel> candidates, SchedulerState state)
     {
@@ -195,64 +233,185 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
         {
             return [];
         }
-        var victims = new List<LoadedModel>();
+        var n = candidates.Count;
+        var values = new double[n];
+        long total = 0;
+        for (var i = 0; i < n; i++)
+        {
+            values[i] = KeepValue(candidates[i], state);
+            total += candidates[i].VramBytes;
+        }
+        if (total < needed)
+        {
+            return null;
+        }
+        if (n <= ExactVictimLimit)
+        {
+            var sums = new double[1 << n];
+            var bytes = new long[1 << n];
+            var best = -1;
+            for (var mask = 1; mask < 1 << n; mask++)
+            {
+                var low = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                var rest = mask & (mask - 1);
+                sums[mask] = sums[rest] + values[low];
+                bytes[mask] = bytes[rest] + candidates[low].VramBytes;
+                if (bytes[mask] >= needed && (best < 0 || sums[mask] < sums[best] - 1e-9
+                    || (sums[mask] <= sums[best] + 1e-9 && bytes[mask] < bytes[best])))
+                {
+                    best = mask;
+                }
+            }
+            var chosen = new List<LoadedModel>();
+            for (var i = 0; i < n; i++)
+            {
+                if ((best & (1 << i)) != 0)
+                {
+                    chosen.Add(candidates[i]);
+                }
+            }
+            return chosen;
+        }
+        var order = Enumerable.Range(0, n).OrderBy(i => values[i] / candidates[i].VramBytes).ToList();
+        var victims = new List<int>();
         long freed = 0;
-        foreach (var model in candidates.OrderBy(m => KeepValue(m, state) / m.VramBytes))
+        foreach (var i in order)
         {
             if (freed >= needed)
             {
                 break;
             }
-            victims.Add(model);
-            freed += model.VramBytes;
+            victims.Add(i);
+            freed += candidates[i].VramBytes;
         }
-        if (freed < needed)
+        foreach (var i in victims.OrderByDescending(i => values[i]).ToList())
+        {
+            if (freed - candidates[i].VramBytes >= needed)
+            {
+                victims.Remove(i);
+                freed -= candidates[i].VramBytes;
+            }
+        }
+        return victims.Select(i => candidates[i]).ToList();
+    }
+
+    /// <summary>Up to this many eviction candidates, every subset is weighed (2^n sums).</summary>
+    private const int ExactVictimLimit = 12;
+
+    /// <summary>
+    /// What evicting the model would cost: its load time × how likely someone must wait for a reload soon, summed over
+    /// priorities with a person's wait weighing most. The chance is 1 − e^(−expected requests), not the count itself,
+    /// because one reload serves every request that follows it.
+    /// </summary>
+    internal double KeepValue(LoadedModel model, SchedulerState state) => Value(model.Spec, model.Assigned, state);
+
+    private double Value(ModelSpec spec, int assigned, SchedulerState state)
+    {
+        int interactive = 0, batch = 0, background = 0;
+        foreach (var pending in state.Queue)
+        {
+            if (pending.Model == spec.Name)
+            {
+                switch (pending.Priority)
+                {
+                    case Priority.Interactive: interactive++; break;
+                    case Priority.Batch: batch++; break;
+                    default: background++; break;
+                }
+            }
+        }
+        var expectedBatch = batch + _batchDemand.RateAt(spec.Name, state.Now) * _settings.DemandHorizonSeconds;
+        var expectedBackground = background + _backgroundDemand.RateAt(spec.Name, state.Now) * _settings.DemandHorizonSeconds;
+        return spec.LoadSeconds * (interactive + assigned + ExpectedInteractive(spec.Name, state.Now)
+            + _settings.BatchReloadWeight * expectedBatch
+            + _settings.BackgroundReloadWeight * expectedBackground);
+    }
+
+    /// <summary>Interactive requests expected for the model soon: the conversation-scale count over its horizon plus the longer one over its.</summary>
+    private double ExpectedInteractive(string model, double now) =>
+        _sessionDemand.RateAt(model, now) * _settings.SessionHorizonSeconds + _demand.RateAt(model, now) * _settings.DemandHorizonSeconds;
+
+    /// <summary>
+    /// With nothing queued and the load slot free: the model not loaded that people are most likely to ask for next,
+    /// if it is expected often enough and worth <see cref="Settings.PreloadGain"/> times the idle models it would evict.
+    /// </summary>
+    private LoadDecision? PlanPreload(SchedulerState state)
+    {
+        if (state.LoadInFlight)
         {
             return null;
         }
-        foreach (var model in victims.OrderByDescending(m => KeepValue(m, state)).ToList())
+        ModelSpec? best = null;
+        var bestValue = 0.0;
+        foreach (var spec in state.Catalogue.Models)
         {
-            if (freed - model.VramBytes >= needed)
+            if (state.FindLoaded(spec.Name) is not null || ExpectedInteractive(spec.Name, state.Now) < _settings.PreloadMinExpected)
             {
-                victims.Remove(model);
-                freed -= model.VramBytes;
+                continue;
+            }
+            var value = Value(spec, 0, state);
+            if (value > bestValue)
+            {
+                (best, bestValue) = (spec, value);
             }
         }
-        return victims;
+        if (best is null)
+        {
+            return null;
+        }
+        var numCtx = StickyContext(best.Name, LastContext(best.Name), state);
+        var idle = state.Loaded.Where(m => m.Idle && !m.Spec.Pinned).ToList();
+        var victims = Victims(VramEstimate.Of(best, numCtx).TotalBytes - (state.BudgetBytes - state.LoadedBytes), idle, state);
+        if (victims is null || bestValue < _settings.PreloadGain * victims.Sum(v => KeepValue(v, state)))
+        {
+            return null;
+        }
+        return new LoadDecision(best.Name, numCtx, victims.Select(v => v.Name).ToList(), Preload: true);
     }
 
-    /// <summary>Seconds of loading we expect to spend soon if this model goes: its load time × the requests expected for it.</summary>
-    internal double KeepValue(LoadedModel model, SchedulerState state)
+    /// <summary>The num_ctx last asked of the model (2048 if never).</summary>
+    private int LastContext(string model)
     {
-        var queued = state.Queue.Count(p => p.Model == model.Name);
-        var expected = queued + model.Assigned + _demand.RateAt(model.Name, state.Now) * _settings.DemandHorizonSeconds;
-        return model.Spec.LoadSeconds * expected;
+        var (numCtx, at) = (2048, double.NegativeInfinity);
+        if (_contextsAsked.TryGetValue(model, out var asked))
+        {
+            foreach (var (ctx, when) in asked)
+            {
+                if (when > at)
+                {
+                    (numCtx, at) = (ctx, when);
+                }
+            }
+        }
+        return numCtx;
     }
 
     /// <summary>The largest num_ctx asked of the model lately (or waiting in the queue), rounded up to a power of two.</summary>
-    internal int StickyContext(PendingRequest request, SchedulerState state)
+    internal int StickyContext(PendingRequest request, SchedulerState state) => StickyContext(request.Model, request.NumCtx, state);
+
+    private int StickyContext(string model, int numCtx, SchedulerState state)
     {
-        var largest = request.NumCtx;
-        if (_contextsAsked.TryGetValue(request.Model, out var asked))
+        var largest = numCtx;
+        if (_contextsAsked.TryGetValue(model, out var asked))
         {
-            foreach (var (numCtx, at) in asked)
+            foreach (var (ctx, at) in asked)
             {
                 if (state.Now - at <= _settings.ContextMemorySeconds)
                 {
-                    largest = Math.Max(largest, numCtx);
+                    largest = Math.Max(largest, ctx);
                 }
             }
         }
         foreach (var pending in state.Queue)
         {
-            if (pending.Model == request.Model)
+            if (pending.Model == model)
             {
                 largest = Math.Max(largest, pending.NumCtx);
             }
         }
         var rounded = (int)Math.Min(int.MaxValue, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)largest));
-        var limit = state.Catalogue[request.Model].ContextLength;
-        return limit > 0 ? Math.Max(request.NumCtx, Math.Min(rounded, limit)) : rounded;
+        var limit = state.Catalogue[model].ContextLength;
+        return limit > 0 ? Math.Max(numCtx, Math.Min(rounded, limit)) : rounded;
     }
 
     /// <summary>
