@@ -27,7 +27,7 @@ internal static class SchedulerTail
         {
             "ollama" => new OllamaDefaultPolicy(seed),
             "oracle" => new OraclePolicy(day),
-            _ => new ConvoCanvasPolicy(),
+            _ => new ConvoCanvasPolicy(Settings(args)),
         };
         var watcher = new Watcher(policy);
         var report = new Simulator(catalogue).Run(day, watcher);
@@ -105,6 +105,23 @@ internal static class SchedulerTail
         var byModel = tail.GroupBy(r => r.Model).OrderByDescending(g => g.Count()).Select(g => $"{g.Key} {g.Count()}");
         Console.WriteLine("  by model: " + string.Join(", ", byModel));
         return 0;
+    }
+
+    /// <summary>The policy's settings with any <c>--set Name=value</c> applied (to try a rule's parameters without a rebuild).</summary>
+    private static ConvoCanvasPolicy.Settings Settings(string[] args)
+    {
+        var settings = new ConvoCanvasPolicy.Settings();
+        for (var i = 0; i + 1 < args.Length; i++)
+        {
+            if (args[i] != "--set")
+            {
+                continue;
+            }
+            var (name, value) = (args[i + 1].Split('=')[0], args[i + 1].Split('=')[1]);
+            var property = typeof(ConvoCanvasPolicy.Settings).GetProperty(name) ?? throw new ArgumentException($"no setting '{name}'");
+            property.SetValue(settings, Convert.ChangeType(value, property.PropertyType, CultureInfo.InvariantCulture));
+        }
+        return settings;
     }
 
     private sealed record Arrival(LoadedModel? Loaded, string? LoadInFlight, string Set);

@@ -18,11 +18,25 @@ namespace ConvoCanvas.Inference.Scheduling;
 /// stays loaded; a request that could never fit is refused at the door. One load at a time, for the most
 /// urgent request that needs one; while it waits for busy models to finish, those models take no new
 /// requests less urgent than it (they drain), so the load cannot be put off forever.</item>
-/// <item><b>Eviction by what a reload would cost.</b> Each idle model is worth its load time × the requests
-/// expected for it soon (queued, running, and a decayed recent rate); idle models are chosen before busy
-/// ones (which would make the request wait), the cheapest per byte freed first, and victims that turn out not to be needed are spared. Pinned models are never evicted.
+/// <item><b>Eviction by what a reload would cost, weighted by who would wait.</b> Each idle model is worth its load
+/// time × the requests expected for it soon: queued and running ones, a decayed 10-minute rate, and for interactive use
+/// also a 2-minute one over a 5-minute horizon, because the next turn of a conversation comes 20–120 s after the last
+/// and the 10-minute count alone rated a model used a lot half an hour ago above the one a person is talking to now.
+/// A reload a person would wait for counts in full, one a batch (background) request would wait for 0.25 (0.1):
+/// a bulk job loses its load time once, a person feels every cold turn. Idle models are chosen before busy ones (which
+/// would make the request wait). Victims are the set of models whose reloads cost least <i>in all</i> (a card holds a
+/// handful of models, so every subset is weighed): picking the cheapest per byte first evicted an 11 GB model a
+/// person was using to make room for a 1.8 GB title model. Pinned models are never evicted.
 /// No keep_alive expiry: a model stays until its room is needed (Ollama gets keep_alive -1, so it never
 /// unloads behind the scheduler's back).</item>
+/// <item><b>Preloading into a quiet card.</b> With nothing queued and the load slot free, the model not loaded that is
+/// worth most by the same measure (and expected at least 0.5 times interactively) is loaded ahead of its request, into
+/// free VRAM or in place of idle models worth at most a third of it (the margin keeps two models from being swapped
+/// back and forth). It is an ordinary load (<see cref="LoadDecision.Preload"/>): it takes the load slot and counts
+/// as a load. It turns the next turn of a conversation whose model had to make room, once the card is quiet, from a
+/// cold start into a warm one.</item>
+/// <item><b>The load slot goes to a person first.</b> The load slot serves the most urgent request that needs a load,
+/// so an interactive request's load goes before any batch or background load unless that batch lane has aged.</item>
 /// <item><b>Sticky num_ctx.</b> A model is loaded with the largest context recently asked of it (rounded up to a
 /// power of two) when that costs no extra eviction, so clients that alternate 2048 and 8192 share one
 /// load; a smaller request runs in the larger context without a reload.</item>
@@ -63,7 +77,7 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
         public bool Preload { get; init; } = true;
 
         /// <summary>A preload must be worth this many times what it evicts (hysteresis: no swapping back and forth).</summary>
-        public double PreloadGain { get; init; } = 2;
+        public double PreloadGain { get; init; } = 3;
 
         /// <summary>A model is preloaded only if at least this many interactive requests are expected for it within the horizons.</summary>
         public double PreloadMinExpected { get; init; } = 0.5;
@@ -299,9 +313,10 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
     private const int ExactVictimLimit = 12;
 
     /// <summary>
-    /// What evicting the model would cost: its load time × how likely someone must wait for a reload soon, summed over
-    /// priorities with a person's wait weighing most. The chance is 1 − e^(−expected requests), not the count itself,
-    /// because one reload serves every request that follows it.
+    /// What evicting the model would cost, in seconds of loading weighted by who waits: its load time × the requests
+    /// expected for it soon (queued, running, and decayed recent rates over their horizons), a person's requests at
+    /// weight 1, batch and background ones at <see cref="Settings.BatchReloadWeight"/> and
+    /// <see cref="Settings.BackgroundReloadWeight"/>.
     /// </summary>
     internal double KeepValue(LoadedModel model, SchedulerState state) => Value(model.Spec, model.Assigned, state);
 
