@@ -20,6 +20,7 @@ internal static class SchedulerTail
         var catalogue = ModelCatalogue.Load(Arg("--catalogue", Path.Combine(AppContext.BaseDirectory, "rtx4080.json")));
         var seed = int.Parse(Arg("--seed", "1"), CultureInfo.InvariantCulture);
         var threshold = double.Parse(Arg("--over", "-1"), CultureInfo.InvariantCulture);
+        var label = threshold < 0 ? "half Ollama's p95" : "--over";
         var which = Arg("--policy", "convocanvas");
         var verbose = args.Contains("--verbose");
         var day = new DayTraceGenerator(seed).Generate();
@@ -40,7 +41,7 @@ internal static class SchedulerTail
         var interactive = day.Where(r => r.Priority == Priority.Interactive).ToList();
         var allowed = interactive.Count - (int)Math.Ceiling(0.95 * interactive.Count);
         var tail = interactive.Where(r => watcher.Started.TryGetValue(r.Id, out var s) && s - r.ArrivalSeconds > threshold + 1e-9).ToList();
-        Console.WriteLine($"interactive requests waiting over {threshold * 1000:F0} ms (half Ollama's p95): {tail.Count}; p95 ≤ that needs at most {allowed}");
+        Console.WriteLine($"interactive requests waiting over {threshold * 1000:F0} ms ({label}): {tail.Count}; p95 ≤ that needs at most {allowed}");
         // How long before each tail request its model was last asked for (interactively): a later turn of a
         // conversation (seconds to minutes) can be kept resident; a first use after a long gap cannot be foreseen.
         var lastAsked = new Dictionary<string, double>();
