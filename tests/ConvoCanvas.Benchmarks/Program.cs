@@ -23,6 +23,10 @@ if (args.Length > 0 && args[0] == "search")
 {
     return await SearchBenchmark.RunAsync(args[1..]);
 }
+if (args.Length > 0 && args[0] == "scheduler-tail")
+{
+    return SchedulerTail.Run(args[1..]);
+}
 if (args.Length > 0 && args[0] == "scheduler")
 {
     return SchedulerBenchmark.Run(args[1..]);

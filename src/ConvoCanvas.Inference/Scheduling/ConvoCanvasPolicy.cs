@@ -18,11 +18,25 @@ namespace ConvoCanvas.Inference.Scheduling;
 /// stays loaded; a request that could never fit is refused at the door. One load at a time, for the most
 /// urgent request that needs one; while it waits for busy models to finish, those models take no new
 /// requests less urgent than it (they drain), so the load cannot be put off forever.</item>
-/// <item><b>Eviction by what a reload would cost.</b> Each idle model is worth its load time × the requests
-/// expected for it soon (queued, running, and a decayed recent rate); idle models are chosen before busy
-/// ones (which would make the request wait), the cheapest per byte freed first, and victims that turn out not to be needed are spared. Pinned models are never evicted.
+/// <item><b>Eviction by what a reload would cost, weighted by who would wait.</b> Each idle model is worth its load
+/// time × the requests expected for it soon: queued and running ones, a decayed 10-minute rate, and for interactive use
+/// also a 2-minute one over a 5-minute horizon, because the next turn of a conversation comes 20–120 s after the last
+/// and the 10-minute count alone rated a model used a lot half an hour ago above the one a person is talking to now.
+/// A reload a person would wait for counts in full, one a batch (background) request would wait for 0.25 (0.1):
+/// a bulk job loses its load time once, a person feels every cold turn. Idle models are chosen before busy ones (which
+/// would make the request wait). Victims are the set of models whose reloads cost least <i>in all</i> (a card holds a
+/// handful of models, so every subset is weighed): picking the cheapest per byte first evicted an 11 GB model a
+/// person was using to make room for a 1.8 GB title model. Pinned models are never evicted.
 /// No keep_alive expiry: a model stays until its room is needed (Ollama gets keep_alive -1, so it never
 /// unloads behind the scheduler's back).</item>
+/// <item><b>Preloading into a quiet card.</b> With nothing queued and the load slot free, the model not loaded that is
+/// worth most by the same measure (and expected at least 0.5 times interactively) is loaded ahead of its request, into
+/// free VRAM or in place of idle models worth at most a third of it (the margin keeps two models from being swapped
+/// back and forth). It is an ordinary load (<see cref="LoadDecision.Preload"/>): it takes the load slot and counts
+/// as a load. It turns the next turn of a conversation whose model had to make room, once the card is quiet, from a
+/// cold start into a warm one.</item>
+/// <item><b>The load slot goes to a person first.</b> The load slot serves the most urgent request that needs a load,
+/// so an interactive request's load goes before any batch or background load unless that batch lane has aged.</item>
 /// <item><b>Sticky num_ctx.</b> A model is loaded with the largest context recently asked of it (rounded up to a
 /// power of two) when that costs no extra eviction, so clients that alternate 2048 and 8192 share one
 /// load; a smaller request runs in the larger context without a reload.</item>
@@ -48,12 +62,35 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
         /// <summary>How far ahead eviction looks: expected requests = queued + running + rate × horizon.</summary>
         public double DemandHorizonSeconds { get; init; } = 600;
 
+        /// <summary>Half-life of the interactive demand count at the scale of one conversation (turns come 20–120 s apart).</summary>
+        public double SessionHalfLifeSeconds { get; init; } = 120;
+
+        /// <summary>How far ahead the conversation-scale count looks.</summary>
+        public double SessionHorizonSeconds { get; init; } = 300;
+
+        /// <summary>How much a reload that a batch (background) request would wait for weighs against one a person waits for (1).</summary>
+        public double BatchReloadWeight { get; init; } = 0.25;
+
+        public double BackgroundReloadWeight { get; init; } = 0.1;
+
+        /// <summary>Preloading on (see the class comment); off, models are loaded only for a waiting request.</summary>
+        public bool Preload { get; init; } = true;
+
+        /// <summary>A preload must be worth this many times what it evicts (hysteresis: no swapping back and forth).</summary>
+        public double PreloadGain { get; init; } = 3;
+
+        /// <summary>A model is preloaded only if at least this many interactive requests are expected for it within the horizons.</summary>
+        public double PreloadMinExpected { get; init; } = 0.5;
+
         /// <summary>How long a num_ctx asked of a model is remembered when choosing the context to load it with.</summary>
         public double ContextMemorySeconds { get; init; } = 3600;
     }
 
     private readonly Settings _settings = settings ?? new Settings();
     private readonly DemandTracker _demand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
+    private readonly DemandTracker _batchDemand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
+    private readonly DemandTracker _backgroundDemand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
+    private readonly DemandTracker _sessionDemand = new((settings ?? new Settings()).SessionHalfLifeSeconds);
     private readonly Dictionary<(Priority, string), double> _laneServedAt = [];
     private readonly Dictionary<string, Dictionary<int, double>> _contextsAsked = new(StringComparer.Ordinal);
 
@@ -73,7 +110,19 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
             reason = $"'{request.Model}' at num_ctx {request.NumCtx} needs {estimate}, more than the budget {VramEstimate.Gb(state.BudgetBytes)}";
             return false;
         }
-        _demand.Observe(request.Model, state.Now);
+        switch (request.Priority)
+        {
+            case Priority.Interactive:
+                _demand.Observe(request.Model, state.Now);
+                _sessionDemand.Observe(request.Model, state.Now);
+                break;
+            case Priority.Batch:
+                _batchDemand.Observe(request.Model, state.Now);
+                break;
+            default:
+                _backgroundDemand.Observe(request.Model, state.Now);
+                break;
+        }
         if (!_contextsAsked.TryGetValue(request.Model, out var asked))
         {
             _contextsAsked[request.Model] = asked = [];
@@ -102,7 +151,7 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
     {
         if (state.Queue.Count == 0)
         {
-            return SchedulerDecision.Wait;
+            return _settings.Preload && PlanPreload(state) is { } preload ? preload : SchedulerDecision.Wait;
         }
         var (ranked, promoted) = Rank(state);
         int Class(PendingRequest p) => promoted.Contains(p) ? -1 : (int)p.Priority;
@@ -186,8 +235,11 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
     }
 
     /// <summary>
-    /// The models to evict to free <paramref name="needed"/> bytes: cheapest reload-cost-per-byte first,
-    /// then sparing any that are not needed after all (most valuable first). Empty if nothing is needed.
+    /// The models to evict to free <paramref name="needed"/> bytes: the set whose reloads would cost least in all
+    /// (<see cref="KeepValue"/> summed), then the one that frees least; null if even all of them are not enough,
+    /// empty if nothing is needed. The loaded set is small (a card holds a handful of models), so every subset is
+    /// weighed; past <see cref="ExactVictimLimit"/> candidates, the cheapest per byte go first and any not needed after
+    /// all are spared.
     /// </summary>
     private List<LoadedModel>? Victims(long needed, List<LoadedModel> candidates, SchedulerState state)
     {
@@ -195,64 +247,186 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
         {
             return [];
         }
-        var victims = new List<LoadedModel>();
+        var n = candidates.Count;
+        var values = new double[n];
+        long total = 0;
+        for (var i = 0; i < n; i++)
+        {
+            values[i] = KeepValue(candidates[i], state);
+            total += candidates[i].VramBytes;
+        }
+        if (total < needed)
+        {
+            return null;
+        }
+        if (n <= ExactVictimLimit)
+        {
+            var sums = new double[1 << n];
+            var bytes = new long[1 << n];
+            var best = -1;
+            for (var mask = 1; mask < 1 << n; mask++)
+            {
+                var low = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                var rest = mask & (mask - 1);
+                sums[mask] = sums[rest] + values[low];
+                bytes[mask] = bytes[rest] + candidates[low].VramBytes;
+                if (bytes[mask] >= needed && (best < 0 || sums[mask] < sums[best] - 1e-9
+                    || (sums[mask] <= sums[best] + 1e-9 && bytes[mask] < bytes[best])))
+                {
+                    best = mask;
+                }
+            }
+            var chosen = new List<LoadedModel>();
+            for (var i = 0; i < n; i++)
+            {
+                if ((best & (1 << i)) != 0)
+                {
+                    chosen.Add(candidates[i]);
+                }
+            }
+            return chosen;
+        }
+        var order = Enumerable.Range(0, n).OrderBy(i => values[i] / candidates[i].VramBytes).ToList();
+        var victims = new List<int>();
         long freed = 0;
-        foreach (var model in candidates.OrderBy(m => KeepValue(m, state) / m.VramBytes))
+        foreach (var i in order)
         {
             if (freed >= needed)
             {
                 break;
             }
-            victims.Add(model);
-            freed += model.VramBytes;
+            victims.Add(i);
+            freed += candidates[i].VramBytes;
         }
-        if (freed < needed)
+        foreach (var i in victims.OrderByDescending(i => values[i]).ToList())
+        {
+            if (freed - candidates[i].VramBytes >= needed)
+            {
+                victims.Remove(i);
+                freed -= candidates[i].VramBytes;
+            }
+        }
+        return victims.Select(i => candidates[i]).ToList();
+    }
+
+    /// <summary>Up to this many eviction candidates, every subset is weighed (2^n sums).</summary>
+    private const int ExactVictimLimit = 12;
+
+    /// <summary>
+    /// What evicting the model would cost, in seconds of loading weighted by who waits: its load time × the requests
+    /// expected for it soon (queued, running, and decayed recent rates over their horizons), a person's requests at
+    /// weight 1, batch and background ones at <see cref="Settings.BatchReloadWeight"/> and
+    /// <see cref="Settings.BackgroundReloadWeight"/>.
+    /// </summary>
+    internal double KeepValue(LoadedModel model, SchedulerState state) => Value(model.Spec, model.Assigned, state);
+
+    private double Value(ModelSpec spec, int assigned, SchedulerState state)
+    {
+        int interactive = 0, batch = 0, background = 0;
+        foreach (var pending in state.Queue)
+        {
+            if (pending.Model == spec.Name)
+            {
+                switch (pending.Priority)
+                {
+                    case Priority.Interactive: interactive++; break;
+                    case Priority.Batch: batch++; break;
+                    default: background++; break;
+                }
+            }
+        }
+        var expectedBatch = batch + _batchDemand.RateAt(spec.Name, state.Now) * _settings.DemandHorizonSeconds;
+        var expectedBackground = background + _backgroundDemand.RateAt(spec.Name, state.Now) * _settings.DemandHorizonSeconds;
+        return spec.LoadSeconds * (interactive + assigned + ExpectedInteractive(spec.Name, state.Now)
+            + _settings.BatchReloadWeight * expectedBatch
+            + _settings.BackgroundReloadWeight * expectedBackground);
+    }
+
+    /// <summary>Interactive requests expected for the model soon: the conversation-scale count over its horizon plus the longer one over its.</summary>
+    private double ExpectedInteractive(string model, double now) =>
+        _sessionDemand.RateAt(model, now) * _settings.SessionHorizonSeconds + _demand.RateAt(model, now) * _settings.DemandHorizonSeconds;
+
+    /// <summary>
+    /// With nothing queued and the load slot free: the model not loaded that people are most likely to ask for next,
+    /// if it is expected often enough and worth <see cref="Settings.PreloadGain"/> times the idle models it would evict.
+    /// </summary>
+    private LoadDecision? PlanPreload(SchedulerState state)
+    {
+        if (state.LoadInFlight)
         {
             return null;
         }
-        foreach (var model in victims.OrderByDescending(m => KeepValue(m, state)).ToList())
+        ModelSpec? best = null;
+        var bestValue = 0.0;
+        foreach (var spec in state.Catalogue.Models)
         {
-            if (freed - model.VramBytes >= needed)
+            if (state.FindLoaded(spec.Name) is not null || ExpectedInteractive(spec.Name, state.Now) < _settings.PreloadMinExpected)
             {
-                victims.Remove(model);
-                freed -= model.VramBytes;
+                continue;
+            }
+            var value = Value(spec, 0, state);
+            if (value > bestValue)
+            {
+                (best, bestValue) = (spec, value);
             }
         }
-        return victims;
+        if (best is null)
+        {
+            return null;
+        }
+        var numCtx = StickyContext(best.Name, LastContext(best.Name), state);
+        var idle = state.Loaded.Where(m => m.Idle && !m.Spec.Pinned).ToList();
+        var victims = Victims(VramEstimate.Of(best, numCtx).TotalBytes - (state.BudgetBytes - state.LoadedBytes), idle, state);
+        if (victims is null || bestValue < _settings.PreloadGain * victims.Sum(v => KeepValue(v, state)))
+        {
+            return null;
+        }
+        return new LoadDecision(best.Name, numCtx, victims.Select(v => v.Name).ToList(), Preload: true);
     }
 
-    /// <summary>Seconds of loading we expect to spend soon if this model goes: its load time × the requests expected for it.</summary>
-    internal double KeepValue(LoadedModel model, SchedulerState state)
+    /// <summary>The num_ctx last asked of the model (2048 if never).</summary>
+    private int LastContext(string model)
     {
-        var queued = state.Queue.Count(p => p.Model == model.Name);
-        var expected = queued + model.Assigned + _demand.RateAt(model.Name, state.Now) * _settings.DemandHorizonSeconds;
-        return model.Spec.LoadSeconds * expected;
+        var (numCtx, at) = (2048, double.NegativeInfinity);
+        if (_contextsAsked.TryGetValue(model, out var asked))
+        {
+            foreach (var (ctx, when) in asked)
+            {
+                if (when > at)
+                {
+                    (numCtx, at) = (ctx, when);
+                }
+            }
+        }
+        return numCtx;
     }
 
     /// <summary>The largest num_ctx asked of the model lately (or waiting in the queue), rounded up to a power of two.</summary>
-    internal int StickyContext(PendingRequest request, SchedulerState state)
+    internal int StickyContext(PendingRequest request, SchedulerState state) => StickyContext(request.Model, request.NumCtx, state);
+
+    private int StickyContext(string model, int numCtx, SchedulerState state)
     {
-        var largest = request.NumCtx;
-        if (_contextsAsked.TryGetValue(request.Model, out var asked))
+        var largest = numCtx;
+        if (_contextsAsked.TryGetValue(model, out var asked))
         {
-            foreach (var (numCtx, at) in asked)
+            foreach (var (ctx, at) in asked)
             {
                 if (state.Now - at <= _settings.ContextMemorySeconds)
                 {
-                    largest = Math.Max(largest, numCtx);
+                    largest = Math.Max(largest, ctx);
                 }
             }
         }
         foreach (var pending in state.Queue)
         {
-            if (pending.Model == request.Model)
+            if (pending.Model == model)
             {
                 largest = Math.Max(largest, pending.NumCtx);
             }
         }
         var rounded = (int)Math.Min(int.MaxValue, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)largest));
-        var limit = state.Catalogue[request.Model].ContextLength;
-        return limit > 0 ? Math.Max(request.NumCtx, Math.Min(rounded, limit)) : rounded;
+        var limit = state.Catalogue[model].ContextLength;
+        return limit > 0 ? Math.Max(numCtx, Math.Min(rounded, limit)) : rounded;
     }
 
     /// <summary>

@@ -12,8 +12,12 @@ public sealed record WaitDecision : SchedulerDecision;
 /// <summary>Hand the request to its model's runner (the model is loaded with at least the request's num_ctx): a lease.</summary>
 public sealed record DispatchDecision(PendingRequest Request) : SchedulerDecision;
 
-/// <summary>Unload <paramref name="Evict"/> (idle models; may include <paramref name="Model"/> itself for a new context), then load the model with <paramref name="NumCtx"/>.</summary>
-public sealed record LoadDecision(string Model, int NumCtx, IReadOnlyList<string> Evict) : SchedulerDecision;
+/// <summary>
+/// Unload <paramref name="Evict"/> (idle models; may include <paramref name="Model"/> itself for a new context), then load the model with <paramref name="NumCtx"/>.
+/// <paramref name="Preload"/>: no request waits for it; the model is loaded ahead of the demand the policy expects (a load all the same: it takes
+/// the load slot, its VRAM, and counts as a load).
+/// </summary>
+public sealed record LoadDecision(string Model, int NumCtx, IReadOnlyList<string> Evict, bool Preload = false) : SchedulerDecision;
 
 public enum UnloadReason
 {

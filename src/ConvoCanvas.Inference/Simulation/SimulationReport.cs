@@ -13,7 +13,8 @@ public sealed record WaitPercentiles(double P50, double P95, double P99);
 /// <param name="InteractiveWaitMs">from arrival until the request starts running on its model (queueing, loads, the runner's own queue).</param>
 /// <param name="BatchMakespanS">from the first batch request's arrival to the last one's completion (0 without batch requests).</param>
 /// <param name="BackgroundMakespanS">the same for background requests.</param>
-/// <param name="Loads">model loads, reloads for another num_ctx included.</param>
+/// <param name="Loads">model loads, reloads for another num_ctx and preloads included.</param>
+/// <param name="Preloads">of the loads, those no request waited for (the policy loaded the model ahead of demand).</param>
 /// <param name="Evictions">unloads to make room or to change num_ctx (keep_alive expiries are counted apart).</param>
 /// <param name="GbLoaded">weights read into VRAM, in GB (10^9 bytes).</param>
 /// <param name="GpuIdlePct">of the time with work waiting or running, the share in which no request was running (loads, head-of-line blocking).</param>
@@ -39,7 +40,8 @@ public sealed record SimulationReport(
     double MaxBatchWaitS,
     long Decisions,
     double DecisionsPerSecond,
-    double SimulatedSeconds)
+    double SimulatedSeconds,
+    int Preloads = 0)
 {
     public static readonly JsonSerializerOptions Json = new()
     {

@@ -17,7 +17,9 @@ namespace ConvoCanvas.Inference.Simulation;
 /// PCIe-bound); one load at a time; an unload is instant;</item>
 /// <item>a loaded model takes its VRAM estimate (weights + KV at its num_ctx + overhead) from the moment its load
 /// starts; that is also the "true" VRAM counted for over-commits;</item>
-/// <item>a request's wait runs from its arrival to the moment it starts running on its model.</item>
+/// <item>a request's wait runs from its arrival to the moment it starts running on its model;</item>
+/// <item>a preload (a load no request waits for) is a load like any other: the load slot, the VRAM from its start, a load
+/// and its weights in GB loaded.</item>
 /// </list>
 /// </summary>
 public sealed class Simulator(ModelCatalogue catalogue)
@@ -48,7 +50,7 @@ internal sealed class Run(ModelCatalogue catalogue, IReadOnlyList<InferenceReque
     private readonly double[] _firstArrival = [double.PositiveInfinity, double.PositiveInfinity, double.PositiveInfinity];
     private readonly double[] _lastCompletion = [double.NegativeInfinity, double.NegativeInfinity, double.NegativeInfinity];
     private double _loadDoneAt = double.PositiveInfinity;
-    private int _running, _loads, _evictions, _expiries, _overcommits, _unserved, _served;
+    private int _running, _loads, _preloads, _evictions, _expiries, _overcommits, _unserved, _served;
     private long _decisions, _decideCalls, _decideTicks, _bytesLoaded;
     private double _workSeconds, _idleWithWorkSeconds, _end;
 
@@ -151,6 +153,10 @@ internal sealed class Run(ModelCatalogue catalogue, IReadOnlyList<InferenceReque
                 var spec = catalogue.Find(load.Model) ?? throw Broken($"asked to load unknown model '{load.Model}'");
                 _state.AddLoaded(new LoadedModel(spec, load.NumCtx, _state.Now));
                 _loads++;
+                if (load.Preload)
+                {
+                    _preloads++;
+                }
                 _bytesLoaded += spec.FileBytes;
                 _loadDoneAt = _state.Now + spec.LoadSeconds;
                 if (_state.LoadedBytes > catalogue.Gpu.BudgetBytes)
@@ -313,7 +319,8 @@ internal sealed class Run(ModelCatalogue catalogue, IReadOnlyList<InferenceReque
             _batchWaits.Count == 0 ? 0 : Math.Round(_batchWaits.Max(), 3),
             _decisions,
             seconds > 0 ? Math.Round(_decideCalls / seconds) : 0,
-            Math.Round(_end, 3));
+            Math.Round(_end, 3),
+            _preloads);
     }
 
     private double Makespan(Priority priority)
