@@ -333,7 +333,4 @@ public interface IModelSlotGrain : IGrainWithStringKey
 public interface IModelRouterGrain : IGrainWithIntegerKey
 {
     Task<RouteDecision> RouteAsync(string kind, int? numCtx);
-
-    /// <summary>Routes (unless the request names a model) and streams the answer.</summary>
-    IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default);
 }

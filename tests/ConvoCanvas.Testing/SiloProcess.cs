@@ -81,6 +81,7 @@ public sealed class SiloProcess : IAsyncDisposable
         info.Environment["CONVOCANVAS_GATEWAY_PORT"] = GatewayPort.ToString();
         info.Environment["CONVOCANVAS_SILO_PORT"] = SiloPort.ToString();
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Logging__LogLevel__ConvoCanvas"] = "Information";
         foreach (var (key, value) in Settings)
         {
             info.Environment[key] = value;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ConvoCanvas.Abstractions;
+using ConvoCanvas.Abstractions.Client;
 using Spectre.Console;
 
 namespace ConvoCanvas.Cli.Commands;
@@ -184,9 +185,11 @@ internal static class ChatCommand
             };
             var json = parse.WantsJson();
             var text = new System.Text.StringBuilder();
+            // Straight to the process's stdout, flushed per token, so a pipe sees the answer as it streams.
+            await using var stdout = Console.OpenStandardOutput();
             GenerationStatsView? stats = null;
             string? used = null;
-            await foreach (var e in connection.Client.GetGrain<IModelRouterGrain>(0).GenerateAsync(request, cancellationToken).WithCancellation(cancellationToken))
+            await foreach (var e in connection.Client.GenerateAsync(request, cancellationToken).WithCancellation(cancellationToken))
             {
                 used = e.Model;
                 switch (e.Type)
@@ -201,8 +204,8 @@ internal static class ChatCommand
                         text.Append(e.Text);
                         if (!json)
                         {
-                            Console.Out.Write(e.Text);
-                            Console.Out.Flush();
+                            await stdout.WriteAsync(System.Text.Encoding.UTF8.GetBytes(e.Text!), cancellationToken);
+                            await stdout.FlushAsync(cancellationToken);
                         }
                         break;
                     case GenerationEvent.Done:
@@ -215,7 +218,8 @@ internal static class ChatCommand
                 CommandRunner.PrintJson(new { model = used, text = text.ToString(), stats });
                 return 0;
             }
-            Console.Out.WriteLine();
+            await stdout.WriteAsync("\n"u8.ToArray(), cancellationToken);
+            await stdout.FlushAsync(cancellationToken);
             if (stats is not null)
             {
                 Console.Error.WriteLine(StatsLine(used!, stats));

@@ -39,13 +39,16 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
     private readonly IPersistentState<GpuSchedulerRecord> _record;
     private readonly ILogger<GpuSchedulerGrain> _logger;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly ISchedulingPolicy _policy = new ConvoCanvasPolicy();
+    private readonly ISchedulingPolicy _policy;
     private readonly Dictionary<string, ModelFacts> _installed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModelMeasurement> _measured = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, Ticket> _tickets = [];
     private readonly Dictionary<int, Ticket> _ticketsByRequest = [];
     private readonly Dictionary<Guid, Lease> _leases = [];
     private readonly HashSet<string> _outside = new(StringComparer.Ordinal);
+
+    /// <summary>Unloaded by hand: not preloaded again until a request asks for it.</summary>
+    private readonly HashSet<string> _noPreload = new(StringComparer.Ordinal);
     private ModelCatalogue? _shipped;
     private GpuSpec _gpu = new("RTX 4080", 17_171_480_576);
     private SchedulerState _state = null!;
@@ -70,6 +73,7 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
         ILogger<GpuSchedulerGrain> logger)
     {
         _options = options.Value;
+        _policy = new ConvoCanvasPolicy(new ConvoCanvasPolicy.Settings { Preload = _options.Preload });
         _ollama = _options.Enabled ? services.GetService<OllamaGateway>() : null;
         _record = record;
         _logger = logger;
@@ -213,6 +217,7 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
         {
             throw new ModelRequestException(ModelProblem.DoesNotFit, reason!);
         }
+        _noPreload.Remove(spec.Name);
         var pending = new PendingRequest(inference, Now);
         var ticket = new Ticket(request, pending) { LastPolled = Now };
         _tickets[request.Ticket] = ticket;
@@ -263,6 +268,10 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
                 case DispatchDecision dispatch:
                     Grant(dispatch.Request);
                     break;
+                case LoadDecision { Preload: true } preload when _noPreload.Contains(preload.Model):
+                    // Nothing waits (a preload comes only then): the card stays as the person left it.
+                    ScheduleWake();
+                    return;
                 case LoadDecision load:
                     StartLoad(load);
                     break;
@@ -843,6 +852,7 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
         }
         _state.RemoveLoaded(loaded);
         _outside.Remove(model);
+        _noPreload.Add(model);
         try
         {
             await _ollama!.UnloadAsync(model);

@@ -30,6 +30,12 @@ public sealed class ModelOptions
     /// <summary>Task kind → models in order of preference; unset kinds use the router's defaults.</summary>
     public Dictionary<string, List<string>> Routes { get; set; } = [];
 
+    /// <summary>
+    /// Load the model most likely wanted next into a quiet card (see ConvoCanvasPolicy). A model unloaded
+    /// by hand is not preloaded again until someone asks for it.
+    /// </summary>
+    public bool Preload { get; set; } = true;
+
     /// <summary>A stream with no token for this long is abandoned as hung.</summary>
     public double StallTimeoutSeconds { get; set; } = 60;
 

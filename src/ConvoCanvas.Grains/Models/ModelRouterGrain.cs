@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using ConvoCanvas.Abstractions;
+using ConvoCanvas.Abstractions.Client;
 using ConvoCanvas.Inference.Routing;
 using Microsoft.Extensions.Options;
 using Orleans.Concurrency;
@@ -8,7 +8,9 @@ namespace ConvoCanvas.Grains.Models;
 
 /// <summary>
 /// The supervisor: turns a task kind into a model (<see cref="ModelRouter"/>: the configured preference
-/// list, then whatever is installed and fits) and hands the request to that model's slot.
+/// list, then whatever is installed and fits). Callers then stream from that model's slot
+/// (<see cref="ModelRequests.GenerateAsync"/>): a stateless worker must not hold a stream, whose later
+/// batches could reach another activation.
 /// </summary>
 [StatelessWorker]
 public sealed class ModelRouterGrain(IOptions<ModelOptions> options) : Grain, IModelRouterGrain
@@ -27,21 +29,6 @@ public sealed class ModelRouterGrain(IOptions<ModelOptions> options) : Grain, IM
         catch (RoutingException e)
         {
             throw new ModelRequestException(e.Failure == RoutingFailure.UnknownKind ? ModelProblem.Invalid : ModelProblem.DoesNotFit, e.Message);
-        }
-    }
-
-    public async IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var model = request.Model;
-        if (string.IsNullOrWhiteSpace(model))
-        {
-            var route = await RouteAsync(request.Kind ?? TaskKinds.Chat, request.NumCtx);
-            model = route.Model;
-            yield return new GenerationEvent { Type = GenerationEvent.Routed, Model = model, Detail = route.Reason };
-        }
-        await foreach (var e in GrainFactory.GetGrain<IModelSlotGrain>(model).GenerateAsync(request, cancellationToken).WithCancellation(cancellationToken))
-        {
-            yield return e;
         }
     }
 

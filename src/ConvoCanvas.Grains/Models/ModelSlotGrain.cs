@@ -120,6 +120,7 @@ public sealed class ModelSlotGrain(
         finally
         {
             // However it ended, the lease goes back now: the next request must not wait for a TTL.
+            logger.LogDebug("{Model}: lease {Lease} for {Caller} returned ({Outcome}; cancelled: {Cancelled})", Model, grant.Id, request.Caller, outcome.Stats is not null ? "finished" : outcome.Error ?? "stopped", cancellationToken.IsCancellationRequested);
             await Scheduler.ReleaseAsync(grant.Id, outcome);
         }
     }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ConvoCanvas.Abstractions;
+using ConvoCanvas.Abstractions.Client;
 using ConvoCanvas.Inference;
 using ConvoCanvas.Inference.Catalogue;
 using ConvoCanvas.Inference.Scheduling;
@@ -59,7 +60,7 @@ internal static class ModelsApi
             return;
         }
         request = request with { Caller = request.Caller ?? $"http {http.Connection.RemoteIpAddress}" };
-        var events = grains.GetGrain<IModelRouterGrain>(0).GenerateAsync(request, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+        var events = grains.GenerateAsync(request, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
         try
         {
             bool any;

@@ -1,4 +1,5 @@
 using ConvoCanvas.Abstractions;
+using ConvoCanvas.Abstractions.Client;
 using ConvoCanvas.Grains.Models;
 using OllamaSharp;
 using OllamaSharp.Models;
@@ -357,7 +358,7 @@ public sealed class RouterTests(RouterCluster fleet) : IClassFixture<RouterClust
     public async Task A_request_by_kind_is_routed_and_streamed()
     {
         var events = new List<GenerationEvent>();
-        await foreach (var e in Router.GenerateAsync(new GenerationRequest { Kind = "code", Prompt = "reverse a list in C#", MaxTokens = 4 }))
+        await foreach (var e in fleet.Client.GenerateAsync(new GenerationRequest { Kind = "code", Prompt = "reverse a list in C#", MaxTokens = 4 }))
         {
             events.Add(e);
         }
