@@ -215,6 +215,9 @@ public sealed class OllamaGateway : IDisposable
     {
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         watchdog.CancelAfter(stallTimeout);
+        // The handler must abort the response on the watchdog's own token: the one HttpClient hands it
+        // is linked through a source HttpClient disposes once the headers are in, so a later cancel never reaches it.
+        StreamToken.Value = watchdog.Token;
         var enumerator = open(watchdog.Token).GetAsyncEnumerator(watchdog.Token);
         try
         {
@@ -282,13 +285,23 @@ public sealed class OllamaGateway : IDisposable
         _ => null,
     };
 
+    /// <summary>The token of the stream being opened on this flow (<see cref="StreamAsync"/>), for <see cref="AbortOnCancelHandler"/>.</summary>
+    private static readonly AsyncLocal<CancellationToken> StreamToken = new();
+
     /// <summary>Closes a streamed response when its request is cancelled, so a read waiting on a silent server ends.</summary>
     private sealed class AbortOnCancelHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
             var response = await base.SendAsync(request, cancellationToken);
-            if (cancellationToken.CanBeCanceled)
+            var stream = StreamToken.Value;
+            if (stream.CanBeCanceled)
+            {
+                // Registered on the stream's own token, which outlives this call (StreamAsync disposes its source when the stream ends).
+                _ = stream.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
+                StreamToken.Value = default;
+            }
+            else if (cancellationToken.CanBeCanceled)
             {
                 var registration = cancellationToken.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
                 response.RequestMessage ??= request;
