@@ -88,6 +88,50 @@ public sealed class ModelsPageTests(WebFixture web)
     }
 
     [Fact]
+    public async Task A_streaming_generation_shows_its_lease_live_and_the_lease_goes_when_the_caller_leaves()
+    {
+        const string model = "llama3.2:3b";
+        // Ollama's silent hang: the stream stays open after two tokens, so the lease is held while the test looks.
+        web.Ollama.HangAfterTokens = 2;
+        try
+        {
+            await web.OnPageAsync("models", async page =>
+            {
+                await Expect(page.GetByTestId("leases-empty")).ToBeVisibleAsync();
+                using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+                using var request = new HttpRequestMessage(HttpMethod.Post, "api/generate")
+                {
+                    Content = JsonContent.Create(new { model, prompt = "Say something.", maxTokens = 40, caller = "models-page-test" }),
+                };
+                using (var response = await web.Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token))
+                {
+                    // Not the body: the answer streams until the caller leaves.
+                    Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+                    var lease = page.GetByTestId("lease-row");
+                    await Expect(lease).ToHaveCountAsync(1);
+                    await Expect(lease).ToContainTextAsync(model);
+                    await Expect(lease).ToContainTextAsync("interactive");
+                    await Expect(lease).ToContainTextAsync("models-page-test");
+                    await Expect(page.Locator($"[data-testid=vram-legend-item][data-model='{model}']")).ToContainTextAsync("running 1");
+                    // Held time grows while the page is open.
+                    var first = HeldSeconds(await lease.Locator("td").Nth(2).InnerTextAsync());
+                    await Expect(lease.Locator("td").Nth(2)).Not.ToHaveTextAsync($"{first.ToString("F1", CultureInfo.InvariantCulture)} s");
+                    Assert.True(HeldSeconds(await lease.Locator("td").Nth(2).InnerTextAsync()) > first);
+                    await cancel.CancelAsync();
+                }
+                // The caller left (the connection closed): the lease goes back at once, not after the lease TTL (120 s) or the stall timeout (60 s).
+                await Expect(page.GetByTestId("leases-empty")).ToBeVisibleAsync();
+                await Expect(page.GetByTestId("ollama-state")).ToHaveTextAsync("ok");
+                await Expect(page.GetByTestId("lease-counts")).Not.ToHaveTextAsync(new Regex("^0 granted"));
+            });
+        }
+        finally
+        {
+            web.Ollama.HangAfterTokens = null;
+        }
+    }
+
+    [Fact]
     public async Task Pin_and_unpin_through_the_button_change_the_models_state()
     {
         const string model = "llama3.2:3b";
@@ -223,9 +267,9 @@ public sealed class ModelsPageTests(WebFixture web)
         {
             var ollama = page.GetByTestId("ollama");
             await Expect(ollama).ToHaveAttributeAsync("data-state", "unreachable");
-            await Expect(ollama).ToContainTextAsync($"Ollama is unreachable at {nobody}");
-            await Expect(ollama.GetByTestId("ollama-detail")).ToContainTextAsync("not reachable");
-            await Expect(page.GetByTestId("models-error")).ToContainTextAsync("not reachable");
+            await Expect(ollama).ToContainTextAsync("Ollama is unreachable:");
+            await Expect(ollama.GetByTestId("ollama-detail")).ToContainTextAsync($"not reachable at {nobody}");
+            await Expect(page.GetByTestId("models-error")).ToHaveTextAsync("No models to show while Ollama is unreachable.");
             await Expect(page.GetByTestId("model-row")).ToHaveCountAsync(0);
 
             // The rest still renders: the budget (nothing loaded) and the simulator.
@@ -236,6 +280,13 @@ public sealed class ModelsPageTests(WebFixture web)
             await Expect(page.GetByTestId("sim-summary")).ToContainTextAsync("the generated day (seed 1)", new() { Timeout = 60_000 });
             await Expect(page.GetByTestId("sim-policy")).ToHaveTextAsync(["convocanvas", "ollama"]);
         }, silo);
+    }
+
+    private static double HeldSeconds(string text)
+    {
+        var match = Regex.Match(text, @"^(?:(\d+) min )?([0-9.]+) s$");
+        Assert.True(match.Success, $"'{text}' is not a held time");
+        return (match.Groups[1].Success ? 60 * int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0) + double.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
     }
 
     private static ILocator Row(IPage page, string model) => page.Locator($"[data-testid=model-row][data-model='{model}']");
