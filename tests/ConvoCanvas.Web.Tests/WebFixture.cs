@@ -3,13 +3,15 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ConvoCanvas.Testing;
+using ConvoCanvas.Testing.Ollama;
 using Microsoft.Playwright;
 
 namespace ConvoCanvas.Web.Tests;
 
 /// <summary>
-/// PostgreSQL, one database, the real silo process serving the web front end, a seed import through
-/// POST /api/imports, and Debian's Chromium driven by Playwright.
+/// PostgreSQL, one database, the Ollama emulator with a few small models, the real silo process
+/// serving the web front end (its Ollama the emulator), a seed import through POST /api/imports, and
+/// Debian's Chromium driven by Playwright.
 /// </summary>
 public sealed class WebFixture : IAsyncLifetime
 {
@@ -18,8 +20,20 @@ public sealed class WebFixture : IAsyncLifetime
 
     public const string ChromiumVariable = "CONVOCANVAS_CHROMIUM";
 
+    private const long GB = 1_000_000_000;
+
+    /// <summary>What the emulated Ollama has "pulled": two small chat models and an embedder, all of them fitting the 16 GiB card together.</summary>
+    public static readonly EmulatedModel[] EmulatedModels =
+    [
+        new() { Name = "llama3.2:3b", FileBytes = 2 * GB, KvBytesPerToken = 114_688, LoadSeconds = 1.0, TokensPerSecond = 220, PromptTokensPerSecond = 11_000, ParameterSize = "3.2B", BlockCount = 28, HeadCount = 24, HeadCountKv = 8, EmbeddingLength = 3072 },
+        new() { Name = "qwen2.5:7b", FileBytes = (long)(4.7 * GB), KvBytesPerToken = 57_344, LoadSeconds = 2.35, TokensPerSecond = 104, PromptTokensPerSecond = 5_200, Family = "qwen2", ParameterSize = "7.6B", ContextLength = 32_768, BlockCount = 28, HeadCount = 28, HeadCountKv = 4, EmbeddingLength = 3584 },
+        new() { Name = "nomic-embed-text", FileBytes = 274_000_000, LoadSeconds = 0.3, Family = "nomic-bert", ParameterSize = "137M", Quantization = "F16", EmbeddingDimensions = 768, ContextLength = 2048, BlockCount = 12, HeadCount = 12, HeadCountKv = 12, EmbeddingLength = 768 },
+    ];
+
     private readonly PostgresServer _postgres = new();
     private readonly List<string> _temporaryFolders = [];
+    private readonly List<SiloProcess> _extraSilos = [];
+    private readonly OllamaEmulator _ollama = new(EmulatedModels, new OllamaEmulatorOptions { TimeScale = 0.01 });
     private SiloProcess? _silo;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -30,6 +44,9 @@ public sealed class WebFixture : IAsyncLifetime
 
     public HttpClient Http { get; private set; } = null!;
 
+    /// <summary>The silo's Ollama (CONVOCANVAS_OLLAMA): a real HTTP server on loopback speaking Ollama's API.</summary>
+    public OllamaEmulator Ollama => _ollama;
+
     /// <summary>The answer of the seed import (the REST import report).</summary>
     public JsonElement SeedReport { get; private set; }
 
@@ -37,7 +54,9 @@ public sealed class WebFixture : IAsyncLifetime
     {
         await _postgres.InitializeAsync();
         var database = await _postgres.CreateDatabaseAsync("web");
+        await _ollama.StartAsync();
         _silo = new SiloProcess(database, environment: "Development");
+        _silo.Settings["CONVOCANVAS_OLLAMA"] = _ollama.Address.ToString();
         await _silo.StartAsync();
         Http = new HttpClient { BaseAddress = _silo.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
@@ -72,10 +91,15 @@ public sealed class WebFixture : IAsyncLifetime
         }
         _playwright?.Dispose();
         Http?.Dispose();
+        foreach (var extra in _extraSilos)
+        {
+            await extra.DisposeAsync();
+        }
         if (_silo is not null)
         {
             await _silo.DisposeAsync();
         }
+        await _ollama.DisposeAsync();
         await _postgres.DisposeAsync();
         foreach (var folder in _temporaryFolders)
         {
@@ -87,6 +111,23 @@ public sealed class WebFixture : IAsyncLifetime
             {
             }
         }
+    }
+
+    /// <summary>
+    /// Another silo, on its own database (so it forms its own cluster), with <paramref name="settings"/>
+    /// as environment variables; search off, so it leaves the shared ChromaDB alone. Stopped with the fixture.
+    /// </summary>
+    public async Task<SiloProcess> StartOtherSiloAsync(string name, IReadOnlyDictionary<string, string> settings)
+    {
+        var silo = new SiloProcess(await _postgres.CreateDatabaseAsync(name), environment: "Development");
+        silo.Settings["ConvoCanvas__Search__Enabled"] = "false";
+        foreach (var (key, value) in settings)
+        {
+            silo.Settings[key] = value;
+        }
+        _extraSilos.Add(silo);
+        await silo.StartAsync();
+        return silo;
     }
 
     /// <summary>A folder removed after the silo has stopped (a vault the silo may still be watching).</summary>
@@ -102,11 +143,12 @@ public sealed class WebFixture : IAsyncLifetime
     /// <paramref name="test"/>, and saves a full-page screenshot as artifacts/web/&lt;test&gt;.png
     /// whether the test passed or not.
     /// </summary>
-    public async Task OnPageAsync(string path, Func<IPage, Task> test, [CallerMemberName] string testName = "")
+    public async Task OnPageAsync(string path, Func<IPage, Task> test, SiloProcess? silo = null, [CallerMemberName] string testName = "")
     {
+        silo ??= Silo;
         await using var context = await _browser!.NewContextAsync(new()
         {
-            BaseURL = Silo.BaseAddress.ToString(),
+            BaseURL = silo.BaseAddress.ToString(),
             ViewportSize = new() { Width = 1280, Height = 900 },
         });
         var page = await context.NewPageAsync();
@@ -127,7 +169,7 @@ public sealed class WebFixture : IAsyncLifetime
         catch (Exception ex) when (ex is PlaywrightException or Xunit.Sdk.XunitException or TimeoutException)
         {
             throw new InvalidOperationException(
-                $"{testName} failed on {page.Url}: {ex.Message}\nbrowser console errors:\n{string.Join('\n', consoleErrors)}\nsilo log tail:\n{Tail(Silo.Log)}", ex);
+                $"{testName} failed on {page.Url}: {ex.Message}\nbrowser console errors:\n{string.Join('\n', consoleErrors)}\nsilo log tail:\n{Tail(silo.Log)}", ex);
         }
         finally
         {

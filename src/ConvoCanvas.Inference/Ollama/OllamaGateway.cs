@@ -217,7 +217,9 @@ public sealed class OllamaGateway : IDisposable
     {
         using var watchdog = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         watchdog.CancelAfter(stallTimeout);
-        AbortOnCancelHandler.Ambient.Value = watchdog.Token;
+        // The handler must abort the response on the watchdog's own token: the one HttpClient hands it
+        // is linked through a source HttpClient disposes once the headers are in, so a later cancel never reaches it.
+        StreamToken.Value = watchdog.Token;
         var enumerator = open(watchdog.Token).GetAsyncEnumerator(watchdog.Token);
         try
         {
@@ -285,26 +287,25 @@ public sealed class OllamaGateway : IDisposable
         _ => null,
     };
 
+    /// <summary>The token of the stream being opened on this flow (<see cref="StreamAsync"/>), for <see cref="AbortOnCancelHandler"/>.</summary>
+    private static readonly AsyncLocal<CancellationToken> StreamToken = new();
+
     /// <summary>Closes a streamed response when its request is cancelled, so a read waiting on a silent server ends.</summary>
-    /// <remarks>
-    /// The stream's own token travels in <see cref="Ambient"/> as well as in the call, so the response
-    /// is closed even if a client library does not hand the token on to <see cref="HttpClient"/>.
-    /// </remarks>
     private sealed class AbortOnCancelHandler(HttpMessageHandler inner) : DelegatingHandler(inner)
     {
-        public static readonly AsyncLocal<CancellationToken> Ambient = new();
-
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var ambient = Ambient.Value;
             var response = await base.SendAsync(request, cancellationToken);
-            // The registrations go when the tokens' sources are disposed (every caller here disposes them).
-            foreach (var token in new[] { cancellationToken, ambient })
+            var stream = StreamToken.Value;
+            if (stream.CanBeCanceled)
             {
-                if (token.CanBeCanceled)
-                {
-                    token.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
-                }
+                // Registered on the stream's own token, which outlives this call (StreamAsync disposes its source when the stream ends).
+                _ = stream.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
+                StreamToken.Value = default;
+            }
+            else if (cancellationToken.CanBeCanceled)
+            {
+                _ = cancellationToken.Register(static state => ((HttpResponseMessage)state!).Dispose(), response);
             }
             return response;
         }
