@@ -116,13 +116,13 @@ internal static class ModelsApi
         {
             var catalogueFile = form?.Files.GetFile("catalogue");
             catalogue = catalogueFile is null
-                ? ModelCatalogue.Load(Path.Combine(AppContext.BaseDirectory, "silo-config", "models", "rtx4080.json"))
+                ? PolicyComparison.ShippedCatalogue()
                 : ModelCatalogue.Parse(await ReadAsync(catalogueFile, cancellationToken), catalogueFile.FileName);
             var traceFile = form?.Files.GetFile("trace");
             if (traceFile is null)
             {
                 var seed = int.TryParse(form?["seed"].ToString() ?? http.Query["seed"].ToString(), out var s) ? s : 1;
-                trace = new DayTraceGenerator(seed).Generate().Where(r => catalogue.Find(r.Model) is not null).ToList();
+                trace = PolicyComparison.GeneratedDay(seed, catalogue);
             }
             else
             {
@@ -137,8 +137,7 @@ internal static class ModelsApi
         {
             return Results.Problem(e.Message, statusCode: StatusCodes.Status413PayloadTooLarge);
         }
-        var simulator = new Simulator(catalogue);
-        var reports = await Task.Run(() => new[] { simulator.Run(trace, new ConvoCanvasPolicy()), simulator.Run(trace, new OllamaDefaultPolicy(1)) }, cancellationToken);
+        var reports = await Task.Run(() => PolicyComparison.Run(catalogue, trace), cancellationToken);
         return Results.Text(JsonSerializer.Serialize(new { gpu = catalogue.Gpu.Name, models = catalogue.Models.Count, requests = trace.Count, reports }, SimulationReport.Json), "application/json");
     }
 

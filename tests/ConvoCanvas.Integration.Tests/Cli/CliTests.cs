@@ -11,7 +11,6 @@ public sealed class CliTests(PostgresServer server) : IAsyncLifetime
 {
     private SiloProcess _silo = null!;
 
-    private static string CliDll => Path.Combine(RepositoryPaths.Root, "src", "ConvoCanvas.Cli", "bin", RepositoryPaths.Configuration, "net10.0", "convocanvas.dll");
 
     private static string Fixtures => Path.Combine(AppContext.BaseDirectory, "Fixtures");
 
@@ -23,21 +22,7 @@ public sealed class CliTests(PostgresServer server) : IAsyncLifetime
 
     public async Task DisposeAsync() => await _silo.DisposeAsync();
 
-    private async Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet", [CliDll, .. args, "--gateway", $"127.0.0.1:{_silo.GatewayPort}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Out, string Error)> RunAsync(params string[] args) => CliProcess.RunAsync(_silo.GatewayPort, args);
 
     [Fact]
     public async Task Import_prints_the_summary_object_and_a_second_import_finds_everything_unchanged()
@@ -173,7 +158,7 @@ public sealed class CliTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(1, code);
         Assert.Contains("no conversation 'chatgpt:does-not-exist'", error);
 
-        var info = new ProcessStartInfo("dotnet", [CliDll, "stats", "--gateway", $"127.0.0.1:{PostgresServer.FreeTcpPort()}"])
+        var info = new ProcessStartInfo("dotnet", [CliProcess.Dll, "stats", "--gateway", $"127.0.0.1:{PostgresServer.FreeTcpPort()}"])
         {
             RedirectStandardError = true,
             RedirectStandardOutput = true,

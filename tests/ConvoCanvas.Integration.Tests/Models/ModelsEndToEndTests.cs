@@ -29,8 +29,6 @@ public sealed class ModelsEndToEndTests(PostgresServer server) : IAsyncLifetime
     private SiloProcess _silo = null!;
     private HttpClient _http = null!;
 
-    private static string CliDll => Path.Combine(RepositoryPaths.Root, "src", "ConvoCanvas.Cli", "bin", RepositoryPaths.Configuration, "net10.0", "convocanvas.dll");
-
     public async Task InitializeAsync()
     {
         await _ollama.StartAsync();
@@ -106,12 +104,7 @@ public sealed class ModelsEndToEndTests(PostgresServer server) : IAsyncLifetime
         await AssertNoLeasesAsync();
 
         // A CLI process killed while the answer streams.
-        var info = new ProcessStartInfo("dotnet", [CliDll, "chat", "--model", "slow:7b", "--max-tokens", "2000", "tell me a long story", "--gateway", $"127.0.0.1:{_silo.GatewayPort}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = CliProcess.StartInfo(_silo.GatewayPort, "chat", "--model", "slow:7b", "--max-tokens", "2000", "tell me a long story");
         using (var cli = Process.Start(info)!)
         {
             var errors = cli.StandardError.ReadToEndAsync();
@@ -217,19 +210,5 @@ public sealed class ModelsEndToEndTests(PostgresServer server) : IAsyncLifetime
         Assert.Contains(reason, JsonDocument.Parse(text).RootElement.GetProperty("detail").GetString());
     }
 
-    private async Task<(int ExitCode, string Out, string Error)> RunCliAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet", [CliDll, .. args, "--gateway", $"127.0.0.1:{_silo.GatewayPort}"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Out, string Error)> RunCliAsync(params string[] args) => CliProcess.RunAsync(_silo.GatewayPort, args);
 }
