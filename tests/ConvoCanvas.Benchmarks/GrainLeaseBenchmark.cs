@@ -37,6 +37,7 @@ internal static class GrainLeaseBenchmark
             {
                 silo.UseLocalhostClustering(siloPort: FreePort(), gatewayPort: FreePort());
                 silo.AddMemoryGrainStorage(ProviderNames.Storage);
+                silo.UseInMemoryReminderService();
                 silo.Services.AddConvoCanvasSerialization();
                 silo.Services.AddConvoCanvasGrainServices();
                 silo.Services.AddSingleton<IConversationCatalog>(new InMemoryConversationCatalog());

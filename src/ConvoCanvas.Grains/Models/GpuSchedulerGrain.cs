@@ -30,9 +30,12 @@ public sealed class GpuSchedulerRecord
 /// outside are noticed. A lease whose holder is gone is taken back after the lease TTL.
 /// </summary>
 [Reentrant, KeepAlive]
-public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
+public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
 {
     public const string Key = "gpu0";
+
+    /// <summary>Wakes the scheduler after a restart (reminders are durable), so liveness is probed even before anyone asks for a model.</summary>
+    private const string LivenessReminder = "liveness";
 
     private readonly OllamaGateway? _ollama;
     private readonly ModelOptions _options;
@@ -109,8 +112,18 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain
         if (_ollama is not null)
         {
             _housekeeping = this.RegisterGrainTimer(HousekeepingAsync, TimeSpan.Zero, TimeSpan.FromSeconds(1));
+            return this.RegisterOrUpdateReminder(LivenessReminder, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>The housekeeping timer probes while the grain is active; the reminder only makes sure it is.</summary>
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName == LivenessReminder && Now - _lastProbe >= _options.ProbeSeconds)
+        {
+            await ProbeAsync(force: false);
+        }
     }
 
     // ---- leases ----
