@@ -241,6 +241,8 @@ public sealed record GpuStatusView
     [Id(10)] public long Decisions { get; init; }
     [Id(11)] public long LeasesGranted { get; init; }
     [Id(12)] public long LeasesReclaimed { get; init; }
+    /// <summary>Goes up whenever the books may have changed; <see cref="IGpuSchedulerGrain.WatchAsync"/> waits for it to pass a value.</summary>
+    [Id(13)] public long Version { get; init; }
 }
 
 /// <summary>A lease: the right to run one request on a loaded model, with the num_ctx it is loaded with.</summary>
@@ -289,6 +291,9 @@ public interface IGpuSchedulerGrain : IGrainWithStringKey
     Task CancelAsync(Guid ticket);
 
     Task<GpuStatusView> GetStatusAsync();
+
+    /// <summary>The status once its <see cref="GpuStatusView.Version"/> is past <paramref name="afterVersion"/>, or after <paramref name="wait"/> at most: a long poll for live views.</summary>
+    Task<GpuStatusView> WatchAsync(long afterVersion, TimeSpan wait);
 
     Task<IReadOnlyList<ModelView>> ListModelsAsync();
 

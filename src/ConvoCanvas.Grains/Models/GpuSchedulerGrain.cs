@@ -68,6 +68,8 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
     private long _decisions;
     private long _granted;
     private long _reclaimed;
+    private long _version;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public GpuSchedulerGrain(
         IServiceProvider services,
@@ -284,6 +286,7 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
                 case LoadDecision { Preload: true } preload when _noPreload.Contains(preload.Model):
                     // Nothing waits (a preload comes only then): the card stays as the person left it.
                     ScheduleWake();
+                    Changed();
                     return;
                 case LoadDecision load:
                     StartLoad(load);
@@ -304,9 +307,19 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
                     break;
                 default:
                     ScheduleWake();
+                    Changed();
                     return;
             }
         }
+    }
+
+    /// <summary>Every change to the books ends in <see cref="Pump"/>, which ends here: watchers wake.</summary>
+    private void Changed()
+    {
+        _version++;
+        var changed = _changed;
+        _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
     }
 
     private void Grant(PendingRequest pending)
@@ -744,7 +757,24 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
             Decisions = _decisions,
             LeasesGranted = _granted,
             LeasesReclaimed = _reclaimed,
+            Version = _version,
         });
+    }
+
+    public async Task<GpuStatusView> WatchAsync(long afterVersion, TimeSpan wait)
+    {
+        if (_version <= afterVersion)
+        {
+            try
+            {
+                await _changed.Task.WaitAsync(wait);
+            }
+            catch (TimeoutException)
+            {
+                // Nothing changed: the caller gets the same books and asks again.
+            }
+        }
+        return await GetStatusAsync();
     }
 
     public async Task<IReadOnlyList<ModelView>> ListModelsAsync()

@@ -31,7 +31,10 @@ internal static class ModelsApi
         app.MapDelete("/api/models/{name}/pin", (string name, IGrainFactory grains) => Answer(async () => { await Gpu(grains).SetPinnedAsync(name, false); return new { model = name, pinned = false }; }));
         app.MapPost("/api/models/{name}/load", (string name, int? numCtx, IGrainFactory grains) => Answer(async () => { await Gpu(grains).LoadAsync(name, numCtx); return new { model = name, loaded = true }; }));
         app.MapPost("/api/models/{name}/unload", (string name, IGrainFactory grains) => Answer(async () => { await Gpu(grains).UnloadAsync(name); return new { model = name, loaded = false }; }));
-        app.MapGet("/api/gpu", (IGrainFactory grains) => Answer(() => Gpu(grains).GetStatusAsync()));
+        // ?after=VERSION&wait=SECONDS (at most 25; keep it under the silo's Orleans response timeout, 30 s by default): answers once the books pass that version, for live views without polling.
+        app.MapGet("/api/gpu", (long? after, double? wait, IGrainFactory grains) => Answer(() => after is { } version
+            ? Gpu(grains).WatchAsync(version, TimeSpan.FromSeconds(Math.Clamp(wait ?? 10, 0, 25)))
+            : Gpu(grains).GetStatusAsync()));
         app.MapPost("/api/gpu/check", (IGrainFactory grains) => Answer(() => Gpu(grains).CheckAsync()));
         app.MapPost("/api/generate", GenerateAsync);
         app.MapPost("/api/models/simulate", SimulateAsync).DisableAntiforgery();

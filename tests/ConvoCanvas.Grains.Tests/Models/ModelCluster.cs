@@ -105,30 +105,22 @@ public abstract class ModelCluster : IAsyncLifetime
         return events;
     }
 
-    /// <summary>Asks <paramref name="read"/> until <paramref name="done"/> holds or the time is up (the books follow Ollama on a timer).</summary>
-    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? timeout = null)
+    /// <summary>The GPU's status once <paramref name="done"/> holds (the books also follow Ollama on a timer), or the last one after the time is up.</summary>
+    public async Task<GpuStatusView> StatusWhenAsync(Func<GpuStatusView, bool> done, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
-        while (true)
+        var status = await Gpu.GetStatusAsync();
+        while (!done(status) && DateTime.UtcNow < deadline)
         {
-            var value = await read();
-            if (done(value))
-            {
-                return value;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                return value;
-            }
-            await Task.Yield();
-            await Task.Delay(50);
+            status = await Gpu.WatchAsync(status.Version, TimeSpan.FromSeconds(1));
         }
+        return status;
     }
 
     /// <summary>The books are clean: no lease, nothing queued, no model counted as running.</summary>
     public async Task AssertNoLeasesAsync()
     {
-        var status = await EventuallyAsync(() => Gpu.GetStatusAsync(), s => s.Leases.Count == 0 && s.Queue.Count == 0 && s.Loaded.All(m => m.Running == 0));
+        var status = await StatusWhenAsync(s => s.Leases.Count == 0 && s.Queue.Count == 0 && s.Loaded.All(m => m.Running == 0));
         Assert.Empty(status.Leases);
         Assert.Empty(status.Queue);
         Assert.All(status.Loaded, m => Assert.Equal(0, m.Running));

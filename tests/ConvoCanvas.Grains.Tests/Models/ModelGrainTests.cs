@@ -257,7 +257,7 @@ public sealed class FaultTests(FaultCluster fleet) : IClassFixture<FaultCluster>
         var grant = await fleet.Gpu.AcquireAsync(new LeaseRequest { Ticket = Guid.NewGuid(), Model = "llama3.2:1b", Caller = "vanished" }, TimeSpan.FromSeconds(10));
         Assert.NotNull(grant);
         // Lease TTL is 120 s in production; this cluster's is 2 s (FaultCluster).
-        var status = await ModelCluster.EventuallyAsync(() => fleet.Gpu.GetStatusAsync(), s => s.Leases.Count == 0);
+        var status = await fleet.StatusWhenAsync(s => s.Leases.Count == 0);
         Assert.Empty(status.Leases);
         Assert.True(status.LeasesReclaimed >= 1);
     }
@@ -275,7 +275,7 @@ public sealed class OutsideTests(OutsideCluster fleet) : IClassFixture<OutsideCl
         {
         }
 
-        var seen = await ModelCluster.EventuallyAsync(() => fleet.Gpu.GetStatusAsync(), s => s.Loaded.Any(l => l.Model == "llama3.2:1b"));
+        var seen = await fleet.StatusWhenAsync(s => s.Loaded.Any(l => l.Model == "llama3.2:1b"));
         var loaded = Assert.Single(seen.Loaded, l => l.Model == "llama3.2:1b");
         Assert.True(loaded.Outside);
         Assert.Equal(2048, loaded.NumCtx);
@@ -284,7 +284,7 @@ public sealed class OutsideTests(OutsideCluster fleet) : IClassFixture<OutsideCl
         await foreach (var _ in ollama.GenerateAsync(new GenerateRequest { Model = "llama3.2:1b", KeepAlive = "0" }))
         {
         }
-        var gone = await ModelCluster.EventuallyAsync(() => fleet.Gpu.GetStatusAsync(), s => s.Loaded.Count == 0);
+        var gone = await fleet.StatusWhenAsync(s => s.Loaded.Count == 0);
         Assert.Empty(gone.Loaded);
     }
 }
