@@ -31,4 +31,7 @@ public sealed record ClusterResources
 
     /// <summary>What could not be read, each naming its source.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>Objects of kinds ConvoCanvas does not draw (ConfigMaps, RBAC…), each naming its source; not a problem.</summary>
+    public IReadOnlyList<string> Skipped { get; init; } = [];
 }

@@ -153,7 +153,7 @@ public sealed record ServiceInfo
 
     public IReadOnlyDictionary<string, string> Selector { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>"53/UDP", "443→8443/TCP", "80:30080/TCP" (node port).</summary>
+    /// <summary>"53/UDP", "443->8443/TCP", "80:30080/TCP" (node port).</summary>
     public IReadOnlyList<string> Ports { get; init; } = [];
 }
 

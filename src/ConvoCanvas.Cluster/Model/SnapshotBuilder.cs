@@ -240,7 +240,7 @@ public static class SnapshotBuilder
 
     private static string Port(V1ServicePort p)
     {
-        var target = p.TargetPort?.Value is { } t && t != p.Port.ToString(CultureInfo.InvariantCulture) ? $"→{t}" : "";
+        var target = p.TargetPort?.Value is { } t && t != p.Port.ToString(CultureInfo.InvariantCulture) ? $"->{t}" : "";
         var node = p.NodePort is { } n ? $":{n}" : "";
         return $"{p.Port}{target}{node}/{p.Protocol ?? "TCP"}";
     }

@@ -9,7 +9,7 @@ namespace ConvoCanvas.Cluster.Offline;
 /// Reads a folder of saved <c>kubectl get … -o json</c> outputs (List objects such as PodList or <c>kind: List</c>, or
 /// single objects, in any sub-folder) into <see cref="ClusterResources"/>, so a diagram or a health check can be made
 /// from a dump. A file that cannot be read is reported by name and the rest is used; kinds ConvoCanvas does not draw
-/// are skipped and named.
+/// are skipped and listed in <see cref="ClusterResources.Skipped"/>.
 /// </summary>
 public static class DumpFolder
 {
@@ -85,6 +85,7 @@ public static class DumpFolder
         private readonly List<V1Service> _services = [];
         private readonly List<Corev1Event> _events = [];
         private readonly List<string> _problems = [];
+        private readonly List<string> _skipped = [];
         private string? _serverVersion;
 
         public void Problem(string message) => _problems.Add(message);
@@ -132,13 +133,13 @@ public static class DumpFolder
                 }
                 foreach (var (k, n) in skipped)
                 {
-                    Problem($"{file}: {n} {k} object(s) not used by ConvoCanvas; skipped");
+                    _skipped.Add($"{file}: {n} {k} object(s), not used by ConvoCanvas");
                 }
                 return;
             }
             if (!AddObject(file, kind, root))
             {
-                Problem($"{file}: a {kind}, not used by ConvoCanvas; skipped");
+                _skipped.Add($"{file}: a {kind}, not used by ConvoCanvas");
             }
         }
 
@@ -184,6 +185,7 @@ public static class DumpFolder
             Events = _events,
             ServerVersion = _serverVersion,
             Problems = _problems,
+            Skipped = _skipped,
         };
     }
 }

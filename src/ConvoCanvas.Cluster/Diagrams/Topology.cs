@@ -1,0 +1,70 @@
+using ConvoCanvas.Cluster.Model;
+
+namespace ConvoCanvas.Cluster.Diagrams;
+
+/// <summary>
+/// The graph both diagrams draw, in a fixed order: namespaces by name; in each, workloads by kind and name with their
+/// pods and the services that select them; services that select no pod; and the nodes. Built once per snapshot so the
+/// ASCII and Mermaid pictures never disagree.
+/// </summary>
+public sealed record Topology(IReadOnlyList<NamespaceView> Namespaces, IReadOnlyList<NodeInfo> Nodes)
+{
+    public static Topology From(ClusterSnapshot snapshot)
+    {
+        var podsByWorkload = snapshot.Pods.ToLookup(p => (p.Namespace, p.Workload));
+        var servicesByNamespace = snapshot.Services.ToLookup(s => s.Namespace);
+        var workloadsByNamespace = snapshot.Workloads.ToLookup(w => w.Namespace);
+        var namespaces = new List<NamespaceView>();
+        foreach (var ns in snapshot.Namespaces)
+        {
+            var services = servicesByNamespace[ns.Name].ToList();
+            var selected = new HashSet<ServiceInfo>();
+            var workloads = new List<WorkloadView>();
+            foreach (var workload in workloadsByNamespace[ns.Name].OrderBy(w => KindOrder(w.Kind)).ThenBy(w => w.Name, StringComparer.Ordinal))
+            {
+                var pods = podsByWorkload[(ns.Name, workload.Key)].OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
+                var itsServices = services.Where(s => Selects(s, workload, pods)).ToList();
+                selected.UnionWith(itsServices);
+                workloads.Add(new WorkloadView(workload, pods, itsServices, Conditions.Of(workload, pods)));
+            }
+            var podCount = workloads.Sum(w => w.Pods.Count);
+            if (podCount == 0 && workloads.Count == 0 && services.Count == 0 && snapshot.Namespaces.Count > 12)
+            {
+                // Many empty namespaces (a dump of a big cluster) would drown the picture; they are counted in the header.
+                continue;
+            }
+            namespaces.Add(new NamespaceView(ns, workloads, services.Where(s => !selected.Contains(s)).ToList(), podCount,
+                workloads.Sum(w => w.Pods.Sum(p => p.Restarts))));
+        }
+        return new Topology(namespaces, snapshot.Nodes);
+    }
+
+    /// <summary>Long-running services first, then batch work, then bare pods.</summary>
+    private static int KindOrder(string kind) => kind switch
+    {
+        "Deployment" => 0,
+        "StatefulSet" => 1,
+        "DaemonSet" => 2,
+        "ReplicaSet" => 3,
+        "StaticPod" => 4,
+        "CronJob" => 5,
+        "Job" => 6,
+        _ => 7,
+    };
+
+    /// <summary>A service selects a workload when its selector matches one of the workload's pods (or, with no pods, the workload's own selector).</summary>
+    private static bool Selects(ServiceInfo service, WorkloadInfo workload, IReadOnlyList<PodInfo> pods)
+    {
+        if (service.Selector.Count == 0)
+        {
+            return false;
+        }
+        bool Matches(IReadOnlyDictionary<string, string> labels) =>
+            service.Selector.All(kv => labels.TryGetValue(kv.Key, out var v) && v == kv.Value);
+        return pods.Count > 0 ? pods.Any(p => Matches(p.Labels)) : workload.Selector.Count > 0 && Matches(workload.Selector);
+    }
+}
+
+public sealed record NamespaceView(NamespaceInfo Namespace, IReadOnlyList<WorkloadView> Workloads, IReadOnlyList<ServiceInfo> UnmatchedServices, int PodCount, int Restarts);
+
+public sealed record WorkloadView(WorkloadInfo Workload, IReadOnlyList<PodInfo> Pods, IReadOnlyList<ServiceInfo> Services, Condition Condition);
