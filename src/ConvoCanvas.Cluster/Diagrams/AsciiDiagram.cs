@@ -14,6 +14,12 @@ public sealed record AsciiDiagramOptions
     /// and one summary line for the rest, so a 500-pod cluster stays readable while a 23-pod one shows every pod.
     /// </summary>
     public int MaxPodsPerWorkload { get; init; } = 8;
+
+    /// <summary>
+    /// Past this many pods the diagram turns compact: a line per workload with its services on it, and under it only
+    /// the pods that are not fine (failing ones always). A count of healthy pods says more than 500 lines of them.
+    /// </summary>
+    public int CompactAbovePods { get; init; } = 150;
 }
 
 /// <summary>
@@ -39,6 +45,7 @@ public static class AsciiDiagram
         Line(text, Fit(Legend, width));
 
         var inner = width - 4;
+        var compact = snapshot.Pods.Count > options.CompactAbovePods;
         if (topology.Nodes.Count > 0)
         {
             var podsPerNode = snapshot.Pods.Where(p => p.Node is not null).GroupBy(p => p.Node!).ToDictionary(g => g.Key, g => g.Count());
@@ -80,12 +87,20 @@ public static class AsciiDiagram
             foreach (var workload in ns.Workloads)
             {
                 var w = workload.Workload;
-                Row(text, $"{Conditions.Mark(workload.Condition)} {w.Key}  {w.Ready}/{w.Desired} ready", inner);
-                foreach (var service in workload.Services)
+                if (compact)
                 {
-                    Row(text, $"       svc {ServiceText(service)}", inner);
+                    var services = workload.Services.Count == 0 ? "" : "  svc " + string.Join(", ", workload.Services.Select(s => s.Name));
+                    Row(text, $"{Conditions.Mark(workload.Condition)} {w.Key}  {w.Ready}/{w.Desired} ready{services}", inner);
                 }
-                foreach (var line in PodLines(workload, podWidth, nodeWidth, options.MaxPodsPerWorkload))
+                else
+                {
+                    Row(text, $"{Conditions.Mark(workload.Condition)} {w.Key}  {w.Ready}/{w.Desired} ready", inner);
+                    foreach (var service in workload.Services)
+                    {
+                        Row(text, $"       svc {ServiceText(service)}", inner);
+                    }
+                }
+                foreach (var line in PodLines(workload, podWidth, nodeWidth, compact ? 0 : options.MaxPodsPerWorkload, compact))
                 {
                     Row(text, line, inner);
                 }
@@ -104,12 +119,12 @@ public static class AsciiDiagram
         return text.ToString();
     }
 
-    private static IEnumerable<string> PodLines(WorkloadView workload, int podWidth, int nodeWidth, int maxPods)
+    private static IEnumerable<string> PodLines(WorkloadView workload, int podWidth, int nodeWidth, int maxPods, bool compact)
     {
         var pods = workload.Pods;
         IEnumerable<PodInfo> shown = pods;
         List<PodInfo> hidden = [];
-        if (pods.Count > maxPods)
+        if (pods.Count > maxPods || compact)
         {
             // The troubled pods are the ones worth a line; the healthy rest is a count.
             var ordered = pods.OrderBy(p => Conditions.Of(p) switch { Condition.Failing => 0, Condition.Starting => 1, _ => 2 })
@@ -117,7 +132,7 @@ public static class AsciiDiagram
             // Failing pods are never hidden; pods starting or with restarts fill the rest of the allowance.
             var failing = ordered.TakeWhile(p => Conditions.Of(p) == Condition.Failing).ToList();
             var troubled = failing.Concat(ordered.Skip(failing.Count)
-                .TakeWhile(p => Conditions.Of(p) == Condition.Starting || p.Restarts > 0).Take(Math.Max(0, maxPods - failing.Count))).ToList();
+                .TakeWhile(p => Conditions.Of(p) == Condition.Starting || p.Restarts > 0).Take(Math.Max(compact ? 3 : 0, maxPods - failing.Count))).ToList();
             shown = troubled.OrderBy(p => p.Name, StringComparer.Ordinal);
             hidden = ordered.Except(troubled).ToList();
         }
@@ -136,7 +151,7 @@ public static class AsciiDiagram
             }
             yield return $"       {Conditions.Mark(Conditions.Of(pod))} {Pad(pod.Name, podWidth)}  {Pad(pod.Node ?? "-", nodeWidth)}  {string.Join(", ", notes)}".TrimEnd();
         }
-        if (hidden.Count > 0)
+        if (hidden.Count > 0 && !compact)
         {
             var counts = hidden.GroupBy(Conditions.Of).OrderBy(g => g.Key).Select(g => $"{g.Count()} {Conditions.Mark(g.Key)}");
             yield return $"       ... and {Count(hidden.Count, "more pod")}: {string.Join(", ", counts)}";

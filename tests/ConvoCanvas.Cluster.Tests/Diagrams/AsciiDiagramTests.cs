@@ -59,15 +59,24 @@ public sealed class AsciiDiagramTests
     }
 
     [Fact]
-    public void At_500_pods_big_workloads_are_summarised_but_no_failing_pod_is_hidden()
+    public void At_500_pods_the_diagram_turns_compact_but_no_failing_pod_is_hidden()
     {
         var snapshot = SyntheticCluster.Build(pods: 500, crashLooping: 7);
-        var text = AsciiDiagram.Render(snapshot, new AsciiDiagramOptions { MaxPodsPerWorkload = 3 });
+        var lines = AsciiDiagram.Render(snapshot).Split('\n');
 
-        Assert.Equal(7, text.Split('\n').Count(l => l.Contains("CrashLoopBackOff", StringComparison.Ordinal)));
-        Assert.Contains("... and ", text);
-        Assert.True(text.Split('\n').Length < snapshot.Pods.Count, "a summarised diagram has fewer lines than pods");
-        Assert.Contains("500 pods", text.Split('\n')[0]);
+        Assert.Equal(7, lines.Count(l => l.Contains("CrashLoopBackOff", StringComparison.Ordinal)));
+        Assert.Equal(snapshot.Workloads.Count, lines.Count(l => l.Contains(" deployment/", StringComparison.Ordinal)));
+        Assert.True(lines.Length < snapshot.Workloads.Count + 40, $"{lines.Length} lines for {snapshot.Workloads.Count} workloads");
+        Assert.Contains("500 pods", lines[0]);
+    }
+
+    [Fact]
+    public void Workloads_with_more_pods_than_the_limit_show_the_troubled_ones_and_count_the_rest()
+    {
+        var text = AsciiDiagram.Render(SyntheticCluster.Build(pods: 23, crashLooping: 2), new AsciiDiagramOptions { MaxPodsPerWorkload = 3, Width = 120 });
+
+        Assert.Contains("... and 3 more pods: 3 [ok]", text);
+        Assert.Equal(2, text.Split('\n').Count(l => l.Contains("CrashLoopBackOff", StringComparison.Ordinal)));
     }
 
     [Fact]
