@@ -7,14 +7,14 @@ using Orleans.Serialization.Cloning;
 namespace ConvoCanvas.Abstractions;
 
 /// <summary>
-/// The Ingest model (conversations, vault notes, import errors) is plain C# with no Orleans
-/// attributes, so it can be parsed, tested and fuzzed without Orleans. Orleans carries and stores
-/// it as JSON; silo, client and test clusters must all register this.
+/// The Ingest model (conversations, vault notes, import errors) and the Cluster model (snapshots) are
+/// plain, immutable C# with no Orleans attributes, so they can be parsed, tested and fuzzed without
+/// Orleans. Orleans carries and stores them as JSON; silo, client and test clusters must all register this.
 /// </summary>
 public static class ConvoCanvasSerialization
 {
-    /// <summary>The Ingest namespaces whose types cross grain boundaries.</summary>
-    public static IReadOnlySet<string> IngestNamespaces { get; } = new HashSet<string> { "ConvoCanvas.Ingest.Model", "ConvoCanvas.Ingest.Vault" };
+    /// <summary>The library namespaces whose types cross grain boundaries (all immutable records).</summary>
+    public static IReadOnlySet<string> LibraryNamespaces { get; } = new HashSet<string> { "ConvoCanvas.Ingest.Model", "ConvoCanvas.Ingest.Vault", "ConvoCanvas.Cluster.Model" };
 
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
@@ -22,15 +22,15 @@ public static class ConvoCanvasSerialization
         MaxDepth = 256,
     };
 
-    public static bool IsIngestType(Type type) => type.Namespace is { } ns && IngestNamespaces.Contains(ns);
+    public static bool IsLibraryType(Type type) => type.Namespace is { } ns && LibraryNamespaces.Contains(ns);
 
     public static IServiceCollection AddConvoCanvasSerialization(this IServiceCollection services)
     {
         services.AddSerializer(serializer => serializer.AddJsonSerializer(
-            isSerializable: IsIngestType,
+            isSerializable: IsLibraryType,
             isCopyable: null,
             configureOptions: options => options.Configure(o => o.SerializerOptions = JsonOptions)));
-        services.AddSingleton<IGeneralizedCopier, IngestModelCopier>();
+        services.AddSingleton<IGeneralizedCopier, LibraryModelCopier>();
         return services;
     }
 
@@ -39,9 +39,9 @@ public static class ConvoCanvasSerialization
     /// silo can hand over the same instance instead of a JSON round trip: a profile of a bulk import
     /// spent a twentieth of the silo's CPU copying conversations this way.
     /// </summary>
-    private sealed class IngestModelCopier : IGeneralizedCopier
+    private sealed class LibraryModelCopier : IGeneralizedCopier
     {
-        public bool IsSupportedType(Type type) => IsIngestType(type);
+        public bool IsSupportedType(Type type) => IsLibraryType(type);
 
         public object? DeepCopy(object? input, CopyContext context) => input;
     }
