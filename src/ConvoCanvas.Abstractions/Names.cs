@@ -15,6 +15,9 @@ public static class StreamNamespaces
 {
     public const string Conversations = "conversations";
     public const string Documents = "documents";
+
+    /// <summary>Cluster snapshots, one stream per watched cluster, keyed by the cluster's name.</summary>
+    public const string Cluster = "cluster";
     public const int Partitions = 16;
 
     /// <summary>The partition a key's events go to; stable across processes (not string.GetHashCode).</summary>

@@ -20,6 +20,12 @@ public sealed record AsciiDiagramOptions
     /// the pods that are not fine (failing ones always). A count of healthy pods says more than 500 lines of them.
     /// </summary>
     public int CompactAbovePods { get; init; } = 150;
+
+    /// <summary>
+    /// Whether the first line says when the snapshot was taken. Off for the committed copy, so the file only changes
+    /// when the cluster does.
+    /// </summary>
+    public bool IncludeTime { get; init; } = true;
 }
 
 /// <summary>
@@ -40,8 +46,8 @@ public static class AsciiDiagram
 
         var version = snapshot.ServerVersion is { } v ? $" ({v})" : "";
         Line(text, Fit($"cluster {snapshot.Cluster}{version}: {Count(snapshot.Nodes.Count, "node")}, {Count(snapshot.Namespaces.Count, "namespace")}, "
-            + $"{Count(snapshot.Pods.Count, "pod")}, {Count(snapshot.Pods.Sum(p => p.Restarts), "restart")}, "
-            + $"at {snapshot.TakenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC", width));
+            + $"{Count(snapshot.Pods.Count, "pod")}, {Count(snapshot.Pods.Sum(p => p.Restarts), "restart")}"
+            + (options.IncludeTime ? $", at {snapshot.TakenAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC" : ""), width));
         Line(text, Fit(Legend, width));
 
         var inner = width - 4;

@@ -39,6 +39,46 @@ public sealed record Topology(IReadOnlyList<NamespaceView> Namespaces, IReadOnly
         return new Topology(namespaces, snapshot.Nodes);
     }
 
+    /// <summary>
+    /// A hash of everything the diagrams show (nodes and their state and IPs, namespaces, workloads with replicas,
+    /// pods with condition, node and restarts, services and ports), but not when the snapshot was taken: equal
+    /// fingerprints draw equal pictures, so a diagram is re-rendered only when this changes.
+    /// </summary>
+    public static string Fingerprint(ClusterSnapshot snapshot)
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append(snapshot.Cluster).Append('|').Append(snapshot.ServerVersion).Append('\n');
+        foreach (var n in snapshot.Nodes)
+        {
+            text.Append("node|").Append(n.Name).Append('|').Append(n.Ready).Append('|').Append(n.Unschedulable).Append('|').Append(n.InternalIp)
+                .Append('|').Append(n.NotReadyReason).Append('|').Append(string.Join(',', n.Roles)).Append('|').Append(n.Cpu).Append('|')
+                .Append(n.MemoryBytes).Append('|').Append(n.KubeletVersion).Append('\n');
+        }
+        foreach (var ns in snapshot.Namespaces)
+        {
+            text.Append("ns|").Append(ns.Name).Append('|').Append(ns.Phase).Append('\n');
+        }
+        foreach (var w in snapshot.Workloads)
+        {
+            text.Append("w|").Append(w.Namespace).Append('|').Append(w.Key).Append('|').Append(w.Ready).Append('/').Append(w.Desired).Append('\n');
+        }
+        foreach (var p in snapshot.Pods)
+        {
+            var last = p.Containers.Where(c => c.LastTerminationReason is not null).OrderByDescending(c => c.LastTerminatedAt).FirstOrDefault();
+            text.Append("p|").Append(p.Namespace).Append('|').Append(p.Name).Append('|').Append(p.Workload).Append('|').Append(Conditions.Of(p))
+                .Append('|').Append(Conditions.Trouble(p)).Append('|').Append(p.Node).Append('|').Append(p.Restarts)
+                .Append('|').Append(last?.LastTerminationReason).Append('|').Append(last?.LastExitCode).Append('\n');
+        }
+        foreach (var s in snapshot.Services)
+        {
+            text.Append("s|").Append(s.Namespace).Append('|').Append(s.Name).Append('|').Append(s.Type).Append('|').Append(s.ClusterIp).Append('|')
+                .Append(string.Join(',', s.Selector.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"))).Append('|')
+                .Append(string.Join(',', s.Ports)).Append('\n');
+        }
+        text.Append("problems|").Append(snapshot.Problems.Count);
+        return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text.ToString())))[..32].ToLowerInvariant();
+    }
+
     /// <summary>Long-running services first, then batch work, then bare pods.</summary>
     private static int KindOrder(string kind) => kind switch
     {
