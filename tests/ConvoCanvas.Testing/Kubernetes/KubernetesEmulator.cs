@@ -515,7 +515,8 @@ public sealed class KubernetesEmulator : IAsyncDisposable
                     return;
                 }
                 using var tick = CancellationTokenSource.CreateLinkedTokenSource(ends.Token);
-                tick.CancelAfter(bookmarks && Options.BookmarkInterval < left ? Options.BookmarkInterval : left);
+                var bookmarkDue = bookmarks && Options.BookmarkInterval < left;
+                tick.CancelAfter(bookmarkDue ? Options.BookmarkInterval : left);
                 bool more;
                 try
                 {
@@ -523,7 +524,8 @@ public sealed class KubernetesEmulator : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!ends.IsCancellationRequested)
                 {
-                    if (bookmarks && deadline.Elapsed < timeout && Mode == KubernetesEmulatorMode.Serving)
+                    // Either a bookmark is due or the deadline came (its bookmark is sent at the top of the loop).
+                    if (bookmarkDue && Mode == KubernetesEmulatorMode.Serving)
                     {
                         await WriteLineAsync(body, Store.BookmarkLine(kind), ends.Token);
                     }

@@ -261,7 +261,8 @@ public sealed class KubernetesObjectStore
         lock (_lock)
         {
             _history.Clear();
-            _compactedThrough = _resourceVersion;
+            // A step of its own, so every version handed out before the expiry is too old and a fresh list is not.
+            _compactedThrough = ++_resourceVersion;
             foreach (var watch in _watches)
             {
                 watch.Offer(GoneLine(_resourceVersion));
