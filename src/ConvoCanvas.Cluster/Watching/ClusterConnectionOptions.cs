@@ -1,0 +1,48 @@
+namespace ConvoCanvas.Cluster.Watching;
+
+/// <summary>
+/// Which cluster ConvoCanvas watches and how patiently, bound from <c>ConvoCanvas:Cluster</c>. One of
+/// <see cref="Kubeconfig"/>, <see cref="Url"/> or <see cref="InCluster"/> names the cluster; with none set the
+/// watcher says so and stays idle.
+/// </summary>
+public sealed record ClusterConnectionOptions
+{
+    public const string SectionName = "ConvoCanvas:Cluster";
+
+    /// <summary>The name ConvoCanvas shows for the cluster.</summary>
+    public string Name { get; init; } = "cluster";
+
+    /// <summary>A kubeconfig file; <see cref="Context"/> picks a context in it (its current context otherwise).</summary>
+    public string? Kubeconfig { get; init; }
+
+    public string? Context { get; init; }
+
+    /// <summary>The API server's address, without credentials (a <c>kubectl proxy</c>, a test emulator); overrides the kubeconfig's server.</summary>
+    public string? Url { get; init; }
+
+    /// <summary>Use the pod's service account (the silo runs inside the cluster it draws).</summary>
+    public bool InCluster { get; init; }
+
+    /// <summary>A full list of every kind this often, to repair anything a watch may have missed.</summary>
+    public TimeSpan RelistPeriod { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The timeoutSeconds asked of each watch; the API server ends it then and it is reopened. A watch that has
+    /// delivered nothing for this long plus <see cref="RequestTimeout"/> is taken for hung and restarted.
+    /// </summary>
+    public TimeSpan WatchTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a list (or /version) may take before the API is taken for unreachable.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The first wait after a failure; it doubles on each failure in a row, up to <see cref="BackoffMax"/>.</summary>
+    public TimeSpan BackoffMin { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How many Kubernetes events are kept (the most recent); a busy cluster makes thousands an hour.</summary>
+    public int MaxEvents { get; init; } = 500;
+
+    /// <summary>True when a cluster is named at all.</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(Kubeconfig) || !string.IsNullOrWhiteSpace(Url) || InCluster;
+}

@@ -1,0 +1,89 @@
+using ConvoCanvas.Cluster.Watching;
+using ConvoCanvas.Testing.Kubernetes;
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace ConvoCanvas.Cluster.Tests.Watching;
+
+/// <summary>An emulated API server seeded with the kind cluster, the real client, and a running watcher with short timeouts.</summary>
+internal sealed class WatchHarness : IAsyncDisposable
+{
+    /// <summary>Generous for a loaded CI machine; the tests finish in well under it when things work.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _run;
+
+    private WatchHarness(KubernetesEmulator emulator, Kubernetes client, ClusterWatcher watcher)
+    {
+        Emulator = emulator;
+        Client = client;
+        Watcher = watcher;
+    }
+
+    public KubernetesEmulator Emulator { get; }
+
+    public Kubernetes Client { get; }
+
+    public ClusterWatcher Watcher { get; }
+
+    public static ClusterConnectionOptions FastOptions => new()
+    {
+        Name = "kind",
+        WatchTimeout = TimeSpan.FromSeconds(2),
+        RequestTimeout = TimeSpan.FromSeconds(1),
+        BackoffMin = TimeSpan.FromMilliseconds(50),
+        BackoffMax = TimeSpan.FromMilliseconds(400),
+    };
+
+    public static async Task<WatchHarness> StartAsync(ClusterConnectionOptions? options = null, bool connected = true)
+    {
+        var emulator = new KubernetesEmulator().SeedFolder(SharedK8sData.KindCluster);
+        await emulator.StartAsync();
+        var client = new Kubernetes(new KubernetesClientConfiguration { Host = emulator.Url });
+        var watcher = new ClusterWatcher(options ?? FastOptions, NullLogger<ClusterWatcher>.Instance, client);
+        var harness = new WatchHarness(emulator, client, watcher);
+        harness._run = watcher.RunAsync(harness._stop.Token);
+        if (connected)
+        {
+            await harness.WaitUntilAsync(w => w.Status.Connected, "the first list of every kind");
+        }
+        return harness;
+    }
+
+    /// <summary>Waits on the watcher's change signal (no polling, no sleeps) until <paramref name="condition"/> holds.</summary>
+    public async Task WaitUntilAsync(Func<ClusterWatcher, bool> condition, string what)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        var seen = -1L;
+        try
+        {
+            while (true)
+            {
+                var version = Watcher.Version;
+                if (condition(Watcher))
+                {
+                    return;
+                }
+                seen = await Watcher.WaitForChangeAsync(version, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"after {Patience.TotalSeconds} s still waiting for {what} (watcher version {seen}, status {Watcher.Status})");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        if (_run is not null)
+        {
+            await _run.WaitAsync(Patience);
+        }
+        Watcher.Dispose();
+        Client.Dispose();
+        await Emulator.DisposeAsync();
+        _stop.Dispose();
+    }
+}
