@@ -4,6 +4,7 @@
 #   ./scripts/bench.sh search [--chunks N] [--seconds N]       indexing, search latency, freshness and recall on the docs corpus
 #   ./scripts/bench.sh embed [--paragraphs N] [--variants st,b32,b16c2]   the embedder alone, in process
 #   ./scripts/bench.sh scheduler [--seed N]                   GPU scheduling policies on the generated day, in process
+#   ./scripts/bench.sh cluster [--runs N]                     snapshot to diagram at 23-5,000 pods; the watcher at 1,000 events/s
 # Starts its own PostgreSQL, ChromaDB and silo on their own ports and data folder, measures, appends the
 # figures to tests/ConvoCanvas.Benchmarks/RESULTS.md, and stops what it started.
 set -euo pipefail
@@ -24,7 +25,13 @@ if [[ $what == scheduler ]]; then
   exec dotnet "$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll" scheduler \
     --catalogue "$ROOT/silo-config/models/rtx4080.json" --results "$ROOT/tests/ConvoCanvas.Benchmarks/RESULTS.md" "$@"
 fi
-[[ $what == import || $what == search ]] || die "usage: $0 import [--conversations N] [--runs N] | search [--chunks N] [--seconds N] | embed [--paragraphs N] | scheduler [--seed N]"
+if [[ $what == cluster ]]; then
+  # In process, no services: the diagrams from synthetic snapshots, and the watcher against the Kubernetes API emulator.
+  dotnet build "$ROOT/tests/ConvoCanvas.Benchmarks/ConvoCanvas.Benchmarks.csproj" -c Release -v quiet -nologo >/dev/null
+  exec dotnet "$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll" cluster \
+    --results "$ROOT/tests/ConvoCanvas.Benchmarks/RESULTS.md" "$@"
+fi
+[[ $what == import || $what == search ]] || die "usage: $0 import [--conversations N] [--runs N] | search [--chunks N] [--seconds N] | embed [--paragraphs N] | scheduler [--seed N] | cluster [--runs N]"
 
 export CONVOCANVAS_DATA="${CONVOCANVAS_BENCH_DATA:-$ROOT/.data-bench}"
 export CONVOCANVAS_HTTP_PORT="${CONVOCANVAS_HTTP_PORT:-$(free_port)}"

@@ -29,6 +29,7 @@ public static class WebExtensions
         app.MapVaultsApi();
         app.MapSearchApi();
         app.MapModelsApi();
+        app.MapClusterApi();
         return app;
     }
 

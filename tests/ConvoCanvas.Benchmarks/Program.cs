@@ -13,6 +13,7 @@ using Orleans.Configuration;
 // Usage (through ./scripts/bench.sh, which starts a silo for the import part):
 //   ConvoCanvas.Benchmarks embed [--paragraphs 500] [--variants st,b32,b16c2,b32n] [--corpus docs-corpus-md.tar.gz]
 //   ConvoCanvas.Benchmarks search --corpus DIR --vault DIR --url http://127.0.0.1:PORT/ --chroma http://127.0.0.1:PORT/ [--chunks 25000] [--seconds 30]
+//   ConvoCanvas.Benchmarks cluster [--runs 50] [--results FILE]
 //   ConvoCanvas.Benchmarks scheduler [--seed 1] [--runs 5] [--catalogue FILE] [--results FILE]
 //   ConvoCanvas.Benchmarks import --data DIR [--conversations 10000] [--runs 3] [--gateway 127.0.0.1:30000] [--silo-pid PID] [--results FILE]
 if (args.Length > 0 && args[0] == "embed")
@@ -27,13 +28,17 @@ if (args.Length > 0 && args[0] == "scheduler-tail")
 {
     return SchedulerTail.Run(args[1..]);
 }
+if (args.Length > 0 && args[0] == "cluster")
+{
+    return await ClusterBenchmark.RunAsync(args[1..]);
+}
 if (args.Length > 0 && args[0] == "scheduler")
 {
     return SchedulerBenchmark.Run(args[1..]);
 }
 if (args.Length == 0 || args[0] != "import")
 {
-    Console.Error.WriteLine("usage: ./scripts/bench.sh import|search|embed|scheduler");
+    Console.Error.WriteLine("usage: ./scripts/bench.sh import|search|embed|scheduler|cluster");
     return 2;
 }
 string Arg(string name, string fallback) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault() ?? fallback;

@@ -7,7 +7,7 @@ namespace ConvoCanvas.Cluster.Health;
 /// </summary>
 public sealed record HealthSettings
 {
-    public const string SectionName = "ConvoCanvas:Health";
+    public const string SectionName = "ConvoCanvas:Cluster:Health";
 
     /// <summary>The window restarts are counted over; the per-hour thresholds are scaled to it.</summary>
     public TimeSpan RestartWindow { get; init; } = TimeSpan.FromHours(1);

@@ -39,6 +39,8 @@ public static class ConfigurationExtensions
             ["CONVOCANVAS_CLUSTER_ID"] = "Orleans:ClusterId",
             ["CONVOCANVAS_CHROMA"] = "ConvoCanvas:Search:ChromaUrl",
             ["CONVOCANVAS_OLLAMA"] = "ConvoCanvas:Models:OllamaUrl",
+            ["CONVOCANVAS_KUBECONFIG"] = "ConvoCanvas:Cluster:Kubeconfig",
+            ["CONVOCANVAS_K8S_URL"] = "ConvoCanvas:Cluster:Url",
         };
         foreach (var (variable, key) in map)
         {

@@ -18,6 +18,7 @@ public static class OrleansExtensions
         builder.UseOrleans(silo =>
         {
             silo.AddSearchReconciliationAtStart();
+            silo.AddClusterWatchAtStart();
             if (DashboardEnabled(builder.Configuration))
             {
                 silo.AddDashboard();
