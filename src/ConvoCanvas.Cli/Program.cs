@@ -15,5 +15,6 @@ root.Subcommands.Add(StatsCommand.Create());
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(GpuCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
+root.Subcommands.Add(ClusterCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

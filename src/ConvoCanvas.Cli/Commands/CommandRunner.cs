@@ -16,37 +16,40 @@ internal static class CommandRunner
     };
 
     public static void SetGrainAction(this Command command, Func<ParseResult, GatewayConnection, CancellationToken, Task<int>> action) =>
-        command.SetAction(async (parseResult, cancellationToken) =>
+        command.SetAction((parseResult, cancellationToken) => RunGrainActionAsync(parseResult, action, cancellationToken));
+
+    /// <summary>Connects to the gateway and runs <paramref name="action"/>; errors become one line and exit code 1.</summary>
+    public static async Task<int> RunGrainActionAsync(ParseResult parseResult, Func<ParseResult, GatewayConnection, CancellationToken, Task<int>> action, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
-            {
-                await using var connection = await GatewayConnection.ConnectAsync(
-                    parseResult.GetValue(GlobalOptions.Gateway)!, parseResult.GetValue(GlobalOptions.ClusterId)!, cancellationToken);
-                return await action(parseResult, connection, cancellationToken);
-            }
-            catch (CliException ex)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 1;
-            }
-            catch (ConvoCanvas.Abstractions.ModelRequestException ex)
-            {
-                // A model request the silo could not serve (Ollama down, a model too large): its one line.
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 1;
-            }
-            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException && ex is not OrleansException)
-            {
-                // The silo refused the request and said why (an empty query, a feature that is off).
-                Console.Error.WriteLine($"error: {ex.Message}");
-                return 1;
-            }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
-            {
-                Console.Error.WriteLine($"error: the silo failed the request: {ex.Message}");
-                return 1;
-            }
-        });
+            await using var connection = await GatewayConnection.ConnectAsync(
+                parseResult.GetValue(GlobalOptions.Gateway)!, parseResult.GetValue(GlobalOptions.ClusterId)!, cancellationToken);
+            return await action(parseResult, connection, cancellationToken);
+        }
+        catch (CliException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+        catch (ConvoCanvas.Abstractions.ModelRequestException ex)
+        {
+            // A model request the silo could not serve (Ollama down, a model too large): its one line.
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException && ex is not OrleansException)
+        {
+            // The silo refused the request and said why (an empty query, a feature that is off).
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            Console.Error.WriteLine($"error: the silo failed the request: {ex.Message}");
+            return 1;
+        }
+    }
 
     /// <summary>For commands that run here, without a silo (the simulator): bad input is one clear line and exit code 1.</summary>
     public static void SetLocalAction(this Command command, Func<ParseResult, CancellationToken, int> action) =>

@@ -71,6 +71,48 @@ public static class DumpFolder
         return collector.Result();
     }
 
+    /// <summary>
+    /// When a dump was taken, as far as it tells: the newest time in it (container starts and terminations, pod starts,
+    /// events). Rules that look at "the last hour" then look at the dump's last hour, not at today's.
+    /// </summary>
+    public static DateTimeOffset? NewestTime(ClusterResources resources)
+    {
+        DateTime? newest = null;
+        void Consider(DateTime? at)
+        {
+            if (at is { } t && (newest is null || t > newest))
+            {
+                newest = t;
+            }
+        }
+        foreach (var pod in resources.Pods)
+        {
+            Consider(pod.Status?.StartTime);
+            foreach (var c in (pod.Status?.ContainerStatuses ?? []).Concat(pod.Status?.InitContainerStatuses ?? []))
+            {
+                Consider(c.State?.Running?.StartedAt);
+                Consider(c.State?.Terminated?.FinishedAt);
+                Consider(c.LastState?.Terminated?.FinishedAt);
+            }
+            foreach (var condition in pod.Status?.Conditions ?? [])
+            {
+                Consider(condition.LastTransitionTime);
+            }
+        }
+        foreach (var e in resources.Events)
+        {
+            Consider(e.LastTimestamp ?? e.EventTime ?? e.FirstTimestamp);
+        }
+        foreach (var node in resources.Nodes)
+        {
+            foreach (var condition in node.Status?.Conditions ?? [])
+            {
+                Consider(condition.LastHeartbeatTime);
+            }
+        }
+        return newest is { } n ? new DateTimeOffset(DateTime.SpecifyKind(n, DateTimeKind.Utc)) : null;
+    }
+
     private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 
     private sealed class Collector

@@ -1,0 +1,262 @@
+using System.CommandLine;
+using ConvoCanvas.Abstractions;
+using ConvoCanvas.Cluster.Diagrams;
+using ConvoCanvas.Cluster.Health;
+using ConvoCanvas.Cluster.Model;
+using ConvoCanvas.Cluster.Offline;
+using Spectre.Console;
+
+namespace ConvoCanvas.Cli.Commands;
+
+/// <summary>
+/// <c>cluster diagram|check|alerts|status|commit</c>: the Kubernetes cluster the silos watch, or, with
+/// <c>--from-dir</c>, a folder of saved <c>kubectl get … -o json</c> outputs read here without a silo.
+/// </summary>
+internal static class ClusterCommand
+{
+    private static readonly Option<string> Name = new("--name")
+    {
+        Description = "the watched cluster's name, as the silo is configured (ConvoCanvas:Cluster:Name; default: CONVOCANVAS_K8S_CLUSTER or 'cluster')",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CONVOCANVAS_K8S_CLUSTER") ?? "cluster",
+    };
+
+    public static Command Create()
+    {
+        var command = new Command("cluster", "The Kubernetes cluster ConvoCanvas watches: diagrams, health alerts, the watch's status.") { Name };
+        command.Subcommands.Add(Diagram());
+        command.Subcommands.Add(Check());
+        command.Subcommands.Add(Alerts());
+        command.Subcommands.Add(Status());
+        command.Subcommands.Add(Commit());
+        return command;
+    }
+
+    private static Option<string?> FromDir() => new("--from-dir") { Description = "read a folder of saved `kubectl get … -o json` outputs here instead of asking the silo" };
+
+    private static Command Diagram()
+    {
+        var format = new Option<string>("--format") { Description = "ascii or mermaid", DefaultValueFactory = _ => "ascii" };
+        format.AcceptOnlyFromAmong("ascii", "mermaid");
+        var width = new Option<int>("--width") { Description = "columns for the ASCII diagram (60 or more)", DefaultValueFactory = _ => 100 };
+        var fromDir = FromDir();
+        var command = new Command("diagram", "Draw the cluster: nodes, a box per namespace with workloads, their services and pods (ASCII), or the same graph in Mermaid.")
+        {
+            format, width, fromDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(width) < 60)
+            {
+                Console.Error.WriteLine("error: --width must be 60 or more");
+                return 1;
+            }
+            if (parse.GetValue(fromDir) is { } dir)
+            {
+                return Local(() =>
+                {
+                    var snapshot = Read(dir);
+                    Console.Out.Write(parse.GetValue(format) == "mermaid"
+                        ? MermaidDiagram.Render(snapshot)
+                        : AsciiDiagram.Render(snapshot, new AsciiDiagramOptions { Width = parse.GetValue(width) }));
+                    return 0;
+                });
+            }
+            return await Remote(parse, cancellationToken, async connection =>
+            {
+                var diagram = await connection.Client.GetGrain<IDiagramGrain>(parse.GetValue(Name)!).GetDiagramAsync(parse.GetValue(format)!, parse.GetValue(width));
+                if (parse.WantsJson())
+                {
+                    CommandRunner.PrintJson(diagram);
+                    return 0;
+                }
+                if (diagram.Text is null)
+                {
+                    Console.Error.WriteLine($"error: {diagram.Status}");
+                    return 1;
+                }
+                Console.Out.Write(diagram.Text);
+                return 0;
+            });
+        });
+        return command;
+    }
+
+    private static Command Check()
+    {
+        var fromDir = FromDir();
+        var command = new Command("check", "Run the health rules (restart storms, crash loops, nodes not ready or with a new IP, DNS, missing pods, silence) and list what they find; exit code 2 when anything is found.")
+        {
+            fromDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (parse.GetValue(fromDir) is { } dir)
+            {
+                return Local(() =>
+                {
+                    var snapshot = Read(dir);
+                    var findings = HealthEvaluator.Check(snapshot);
+                    if (parse.WantsJson())
+                    {
+                        Console.Out.WriteLine(HealthCheckJson.Format(findings));
+                    }
+                    else
+                    {
+                        PrintFindings(findings.Select(f => (f.Severity, f.Rule, f.Subject, f.Message, f.Evidence, (DateTimeOffset?)null)));
+                    }
+                    return findings.Count > 0 ? 2 : 0;
+                });
+            }
+            return await Remote(parse, cancellationToken, async connection =>
+            {
+                var alerts = await connection.Client.GetGrain<IHealthGrain>(parse.GetValue(Name)!).GetAlertsAsync(includeResolved: false);
+                if (alerts.Status is { } status)
+                {
+                    Console.Error.WriteLine($"error: {status}");
+                    return 1;
+                }
+                if (parse.WantsJson())
+                {
+                    Console.Out.WriteLine(HealthCheckJson.Format(alerts.Open));
+                }
+                else
+                {
+                    PrintFindings(alerts.Open.Select(a => (a.Severity, a.Rule, a.Subject, a.Message, a.Evidence, (DateTimeOffset?)a.OpenedAt)));
+                }
+                return alerts.Open.Count > 0 ? 2 : 0;
+            });
+        });
+        return command;
+    }
+
+    private static Command Alerts()
+    {
+        var command = new Command("alerts", "Open alerts and the recently resolved ones, with when they opened and resolved and their evidence.");
+        command.SetGrainAction(async (parse, connection, _) =>
+        {
+            var alerts = await connection.Client.GetGrain<IHealthGrain>(parse.GetValue(Name)!).GetAlertsAsync(includeResolved: true);
+            if (parse.WantsJson())
+            {
+                CommandRunner.PrintJson(alerts);
+                return 0;
+            }
+            if (alerts.Status is { } status)
+            {
+                Console.Error.WriteLine($"error: {status}");
+                return 1;
+            }
+            var table = new Table().AddColumns("", "rule", "subject", "message", "opened", "resolved");
+            foreach (var a in alerts.Open.Concat(alerts.Resolved.Take(20)))
+            {
+                table.AddRow(a.ResolvedAt is null ? Badge(a.Severity) : "[grey]resolved[/]", Markup.Escape(a.Rule), Markup.Escape(a.Subject), Markup.Escape(a.Message),
+                    CommandRunner.When(a.OpenedAt), CommandRunner.When(a.ResolvedAt));
+            }
+            CommandRunner.Screen.MarkupLine(alerts.Open.Count == 0 ? "[green]no open alerts[/]" : $"[red]{alerts.Open.Count} open[/]");
+            if (table.Rows.Count > 0)
+            {
+                CommandRunner.Screen.Write(table);
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Status()
+    {
+        var command = new Command("status", "How the watch stands: connected, last contact, last error, events applied, relists.");
+        command.SetGrainAction(async (parse, connection, _) =>
+        {
+            var status = await connection.Client.GetGrain<IClusterWatcherGrain>(parse.GetValue(Name)!).GetStatusAsync();
+            if (parse.WantsJson())
+            {
+                CommandRunner.PrintJson(status);
+                return 0;
+            }
+            var state = !status.Configured ? "[grey]not configured[/]" : status.Connected ? "[green]connected[/]" : "[red]not connected[/]";
+            CommandRunner.Screen.MarkupLine($"cluster [bold]{Markup.Escape(status.Cluster)}[/] {Markup.Escape(status.ServerVersion ?? "")}: {state}");
+            CommandRunner.Screen.MarkupLine($"last contact {CommandRunner.When(status.LastContact)}, {status.EventsApplied:N0} watch events applied, {status.Relists:N0} relists");
+            if (status.LastError is { } error)
+            {
+                CommandRunner.Screen.MarkupLine($"last error ({CommandRunner.When(status.LastErrorAt)}): {Markup.Escape(error)}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Commit()
+    {
+        var command = new Command("commit", "Write the diagrams into the configured git repository folder now, and commit if they changed.");
+        command.SetGrainAction(async (parse, connection, _) =>
+        {
+            var result = await connection.Client.GetGrain<IDiagramGrain>(parse.GetValue(Name)!).CommitNowAsync();
+            if (parse.WantsJson())
+            {
+                CommandRunner.PrintJson(result);
+                return 0;
+            }
+            Console.Out.WriteLine(result.Committed ? $"committed {result.CommitId} ({result.Path})" : result.Message);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A dump folder as a snapshot; problems reading it go to stderr by file, the rest is used.</summary>
+    private static ClusterSnapshot Read(string dir)
+    {
+        var resources = DumpFolder.Read(dir);
+        foreach (var problem in resources.Problems)
+        {
+            Console.Error.WriteLine($"warning: {problem}");
+        }
+        if (resources.Pods.Count == 0 && resources.Nodes.Count == 0)
+        {
+            throw new CliException($"no pods or nodes found in '{dir}' (expected saved `kubectl get pods,nodes,… -A -o json` outputs)");
+        }
+        var name = new DirectoryInfo(dir).Name;
+        return SnapshotBuilder.Build(name, resources, DumpFolder.NewestTime(resources) ?? DateTimeOffset.UtcNow);
+    }
+
+    private static int Local(Func<int> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (Exception ex) when (ex is CliException or IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static Task<int> Remote(ParseResult parse, CancellationToken cancellationToken, Func<GatewayConnection, Task<int>> action) =>
+        CommandRunner.RunGrainActionAsync(parse, (_, connection, _) => action(connection), cancellationToken);
+
+    private static void PrintFindings(IEnumerable<(Severity Severity, string Rule, string Subject, string Message, IReadOnlyDictionary<string, string> Evidence, DateTimeOffset? Since)> findings)
+    {
+        var list = findings.OrderByDescending(f => f.Severity).ToList();
+        if (list.Count == 0)
+        {
+            CommandRunner.Screen.MarkupLine("[green]no problems found[/]");
+            return;
+        }
+        foreach (var f in list)
+        {
+            var since = f.Since is { } at ? $" (since {CommandRunner.When(at)})" : "";
+            CommandRunner.Screen.MarkupLine($"{Badge(f.Severity)} [bold]{Markup.Escape(f.Rule)}[/] {Markup.Escape(f.Subject)}: {Markup.Escape(f.Message)}{since}");
+            foreach (var (key, value) in f.Evidence)
+            {
+                CommandRunner.Screen.MarkupLine($"    {Markup.Escape(key)}: {Markup.Escape(value)}");
+            }
+        }
+    }
+
+    private static string Badge(Severity severity) => severity switch
+    {
+        Severity.Critical => "[red]CRITICAL[/]",
+        Severity.Warning => "[yellow]warning[/]",
+        _ => "[blue]info[/]",
+    };
+}
