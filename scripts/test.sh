@@ -8,6 +8,7 @@ source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/scripts/lib/postgres.sh"
 source "$ROOT/scripts/lib/chromium.sh"
 source "$ROOT/scripts/lib/chroma.sh"
+source "$ROOT/scripts/lib/mermaid.sh"
 
 ensure_dotnet
 TEST_DATA="${CONVOCANVAS_TEST_DATA:-$ROOT/.data-test}"
@@ -18,6 +19,8 @@ mkdir -p "$TEST_DATA" "$RESULTS"
 pg_ensure_installed
 chromium_ensure_installed
 chroma_ensure_installed
+mermaid_ensure_installed
+export CONVOCANVAS_MERMAID="$(mermaid_script)"
 export CONVOCANVAS_CHROMIUM="$(chromium_binary)"
 PG_PORT="${CONVOCANVAS_TEST_PG_PORT:-$(free_port)}"
 pg_stop "$TEST_DATA" >/dev/null 2>&1 || true

@@ -8,6 +8,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib/common.sh"
 source "$ROOT/scripts/lib/postgres.sh"
 source "$ROOT/scripts/lib/chroma.sh"
+source "$ROOT/scripts/lib/mermaid.sh"
 source "$ROOT/scripts/lib/silo.sh"
 
 detach=false
@@ -28,6 +29,8 @@ fi
 pg_ensure_installed
 pg_start "$CONVOCANVAS_DATA" "$CONVOCANVAS_PG_PORT"
 chroma_ensure_installed
+mermaid_ensure_installed
+export CONVOCANVAS_MERMAID="$(mermaid_script)"
 chroma_start "$CONVOCANVAS_DATA" "$CONVOCANVAS_CHROMA_PORT"
 silo_build
 

@@ -37,6 +37,11 @@ public static class WebExtensions
     {
         app.UseAntiforgery();
         app.MapStaticAssets();
+        // The Mermaid renderer the Cluster page loads on demand: a file the scripts fetch from npm (CONVOCANVAS_MERMAID).
+        app.MapGet("/lib/mermaid.min.js", (Microsoft.Extensions.Configuration.IConfiguration configuration) =>
+            configuration["ConvoCanvas:Web:MermaidScript"] is { Length: > 0 } path && File.Exists(path)
+                ? Microsoft.AspNetCore.Http.Results.File(Path.GetFullPath(path), "text/javascript")
+                : Microsoft.AspNetCore.Http.Results.NotFound());
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
         return app;
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using ConvoCanvas.Testing;
+using ConvoCanvas.Testing.Kubernetes;
 using ConvoCanvas.Testing.Ollama;
 using Microsoft.Playwright;
 
@@ -34,6 +35,7 @@ public sealed class WebFixture : IAsyncLifetime
     private readonly List<string> _temporaryFolders = [];
     private readonly List<SiloProcess> _extraSilos = [];
     private readonly OllamaEmulator _ollama = new(EmulatedModels, new OllamaEmulatorOptions { TimeScale = 0.01 });
+    private readonly KubernetesEmulator _kubernetes = new();
     private SiloProcess? _silo;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -47,6 +49,14 @@ public sealed class WebFixture : IAsyncLifetime
     /// <summary>The silo's Ollama (CONVOCANVAS_OLLAMA): a real HTTP server on loopback speaking Ollama's API.</summary>
     public OllamaEmulator Ollama => _ollama;
 
+    /// <summary>
+    /// The silo's Kubernetes cluster (CONVOCANVAS_K8S_URL, named <see cref="ClusterName"/>): the API emulator serving the
+    /// real kind-cluster JSON from ../shared/data/k8s, scriptable from the tests.
+    /// </summary>
+    public KubernetesEmulator Kubernetes => _kubernetes;
+
+    public const string ClusterName = "kind";
+
     /// <summary>The answer of the seed import (the REST import report).</summary>
     public JsonElement SeedReport { get; private set; }
 
@@ -55,8 +65,17 @@ public sealed class WebFixture : IAsyncLifetime
         await _postgres.InitializeAsync();
         var database = await _postgres.CreateDatabaseAsync("web");
         await _ollama.StartAsync();
+        if (RepositoryPaths.SharedData is { } shared)
+        {
+            _kubernetes.SeedFolder(Path.Combine(shared, "k8s", "sonobuoy-kind-cluster", "pkg", "discovery", "testdata", "healthsummary"));
+        }
+        await _kubernetes.StartAsync();
         _silo = new SiloProcess(database, environment: "Development");
         _silo.Settings["CONVOCANVAS_OLLAMA"] = _ollama.Address.ToString();
+        _silo.Settings["CONVOCANVAS_K8S_URL"] = _kubernetes.Url;
+        _silo.Settings["ConvoCanvas__Cluster__Name"] = ClusterName;
+        _silo.Settings["ConvoCanvas__Cluster__Grains__PublishInterval"] = "00:00:00.200";
+        _silo.Settings["ConvoCanvas__Cluster__BackoffMax"] = "00:00:01";
         await _silo.StartAsync();
         Http = new HttpClient { BaseAddress = _silo.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
@@ -100,6 +119,7 @@ public sealed class WebFixture : IAsyncLifetime
             await _silo.DisposeAsync();
         }
         await _ollama.DisposeAsync();
+        await _kubernetes.DisposeAsync();
         await _postgres.DisposeAsync();
         foreach (var folder in _temporaryFolders)
         {

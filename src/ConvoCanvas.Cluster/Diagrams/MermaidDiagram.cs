@@ -14,7 +14,8 @@ public static class MermaidDiagram
     {
         var topology = Topology.From(snapshot);
         var text = new StringBuilder();
-        text.Append("flowchart LR\n");
+        // Namespaces stacked top to bottom, each one's workloads side by side: readable on a wide page and in markdown.
+        text.Append("flowchart TB\n");
         var classes = new Dictionary<Condition, List<string>>();
         void Classify(string id, Condition condition)
         {
@@ -27,7 +28,7 @@ public static class MermaidDiagram
 
         if (topology.Nodes.Count > 0)
         {
-            text.Append("  subgraph nodes[\"nodes\"]\n");
+            text.Append("  subgraph nodes[\"nodes\"]\n    direction LR\n");
             foreach (var node in topology.Nodes)
             {
                 var id = Id("node", node.Name);
@@ -40,7 +41,7 @@ public static class MermaidDiagram
 
         foreach (var ns in topology.Namespaces)
         {
-            text.Append($"  subgraph {Id("ns", ns.Namespace.Name)}[\"{Label(ns.Namespace.Name)}\"]\n");
+            text.Append($"  subgraph {Id("ns", ns.Namespace.Name)}[\"{Label(ns.Namespace.Name)}\"]\n    direction LR\n");
             var edges = new List<string>();
             foreach (var workload in ns.Workloads)
             {

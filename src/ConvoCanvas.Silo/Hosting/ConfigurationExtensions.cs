@@ -41,6 +41,7 @@ public static class ConfigurationExtensions
             ["CONVOCANVAS_OLLAMA"] = "ConvoCanvas:Models:OllamaUrl",
             ["CONVOCANVAS_KUBECONFIG"] = "ConvoCanvas:Cluster:Kubeconfig",
             ["CONVOCANVAS_K8S_URL"] = "ConvoCanvas:Cluster:Url",
+            ["CONVOCANVAS_MERMAID"] = "ConvoCanvas:Web:MermaidScript",
         };
         foreach (var (variable, key) in map)
         {

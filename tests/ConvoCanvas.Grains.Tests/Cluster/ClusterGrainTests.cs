@@ -19,7 +19,7 @@ public sealed class ClusterGrainTests : KubernetesCluster
         Assert.Contains("172.18.0.99", changed.Text);
         Assert.True(changed.Version > first.Version);
         var mermaid = await Diagrams.GetDiagramAsync("mermaid", 100);
-        Assert.StartsWith("flowchart LR", mermaid.Text);
+        Assert.StartsWith("flowchart TB", mermaid.Text);
         Assert.Contains("172.18.0.99", mermaid.Text);
         var history = await Diagrams.GetHistoryAsync(10);
         Assert.True(history.Count >= 2);
