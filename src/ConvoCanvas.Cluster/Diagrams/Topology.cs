@@ -18,12 +18,18 @@ public sealed record Topology(IReadOnlyList<NamespaceView> Namespaces, IReadOnly
         foreach (var ns in snapshot.Namespaces)
         {
             var services = servicesByNamespace[ns.Name].ToList();
+            // Services indexed by one of their selector's labels: a workload only tries the services one of its pods'
+            // labels could match, instead of every service in the namespace (thousands of pods stay fast).
+            var byLabel = services.Where(s => s.Selector.Count > 0)
+                .ToLookup(s => s.Selector.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => (kv.Key, kv.Value)).First());
             var selected = new HashSet<ServiceInfo>();
             var workloads = new List<WorkloadView>();
             foreach (var workload in workloadsByNamespace[ns.Name].OrderBy(w => KindOrder(w.Kind)).ThenBy(w => w.Name, StringComparer.Ordinal))
             {
                 var pods = podsByWorkload[(ns.Name, workload.Key)].OrderBy(p => p.Name, StringComparer.Ordinal).ToList();
-                var itsServices = services.Where(s => Selects(s, workload, pods)).ToList();
+                var candidates = pods.SelectMany(p => p.Labels).Concat(workload.Selector).Select(kv => (kv.Key, kv.Value)).Distinct()
+                    .SelectMany(label => byLabel[label]).Distinct();
+                var itsServices = candidates.Where(s => Selects(s, workload, pods)).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
                 selected.UnionWith(itsServices);
                 workloads.Add(new WorkloadView(workload, pods, itsServices, Conditions.Of(workload, pods)));
             }
