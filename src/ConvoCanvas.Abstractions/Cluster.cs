@@ -20,6 +20,9 @@ public sealed record ClusterSnapshotTaken
 
     /// <summary>Increases with every publication.</summary>
     [Id(3)] public long Sequence { get; init; }
+
+    /// <summary>What changed since the previous snapshot, a line each (<see cref="SnapshotDiff"/>); empty for a heartbeat.</summary>
+    [Id(4)] public IReadOnlyList<string> Changes { get; init; } = [];
 }
 
 /// <summary>The watch of one cluster (key: the cluster's name, <c>ConvoCanvas:Cluster:Name</c>).</summary>
@@ -54,9 +57,13 @@ public sealed record ClusterDiagram
     [Id(5)] public string? Status { get; init; }
 }
 
-/// <summary>One change of the drawn picture: when, and the diagram's first line at that time.</summary>
+/// <summary>One change of the drawn picture: when, the diagram's first line at that time, and what changed since the last picture.</summary>
 [GenerateSerializer, Immutable, Alias("convocanvas.DiagramChange")]
-public sealed record DiagramChange([property: Id(0)] long Version, [property: Id(1)] DateTimeOffset At, [property: Id(2)] string Summary);
+public sealed record DiagramChange(
+    [property: Id(0)] long Version,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string Summary,
+    [property: Id(3)] IReadOnlyList<string> Changes);
 
 /// <summary>The outcome of writing the diagrams into the git repository folder.</summary>
 [GenerateSerializer, Immutable, Alias("convocanvas.DiagramCommit")]

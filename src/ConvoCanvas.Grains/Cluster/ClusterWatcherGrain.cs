@@ -123,10 +123,12 @@ public sealed partial class ClusterWatcherGrain(
         }
         var status = _watcher.Status;
         ClusterSnapshot? snapshot = null;
+        IReadOnlyList<string> changes = [];
         if (status.Connected)
         {
             var resources = _watcher.Current();
             snapshot = SnapshotBuilder.Build(connection.Value.Name, resources with { ServerVersion = status.ServerVersion ?? resources.ServerVersion }, now);
+            changes = SnapshotDiff.Between(record.State.Snapshot, snapshot);
             _watch = _watch.Succeeded(now);
             record.State.Snapshot = snapshot;
             record.State.LastSuccessAt = now;
@@ -141,7 +143,7 @@ public sealed partial class ClusterWatcherGrain(
             return;
         }
         record.State.Sequence++;
-        var taken = new ClusterSnapshotTaken { Cluster = connection.Value.Name, Snapshot = snapshot, Watch = _watch, Sequence = record.State.Sequence };
+        var taken = new ClusterSnapshotTaken { Cluster = connection.Value.Name, Snapshot = snapshot, Watch = _watch, Sequence = record.State.Sequence, Changes = changes };
         await this.GetStreamProvider(ProviderNames.Streams)
             .GetStream<ClusterSnapshotTaken>(StreamId.Create(StreamNamespaces.Cluster, connection.Value.Name))
             .OnNextAsync(taken);

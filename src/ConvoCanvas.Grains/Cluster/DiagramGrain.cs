@@ -44,6 +44,9 @@ public sealed class DiagramGrain(
     private const string CommitReminder = "commit-diagrams";
 
     private ClusterSnapshot? _snapshot;
+
+    /// <summary>The snapshot the current picture was drawn from (null after a restart), to say what changed.</summary>
+    private ClusterSnapshot? _drawn;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private string Cluster => this.GetPrimaryKeyString();
@@ -86,7 +89,8 @@ public sealed class DiagramGrain(
         record.State.Ascii = ascii;
         record.State.Mermaid = MermaidDiagram.Render(snapshot);
         record.State.ChangedAt = snapshot.TakenAt;
-        record.State.History.Insert(0, new DiagramChange(record.State.Version, snapshot.TakenAt, ascii.Split('\n')[0]));
+        record.State.History.Insert(0, new DiagramChange(record.State.Version, snapshot.TakenAt, ascii.Split('\n')[0], SnapshotDiff.Between(_drawn, snapshot)));
+        _drawn = snapshot;
         if (record.State.History.Count > options.Value.History)
         {
             record.State.History.RemoveRange(options.Value.History, record.State.History.Count - options.Value.History);
