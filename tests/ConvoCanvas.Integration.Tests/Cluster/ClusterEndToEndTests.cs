@@ -105,6 +105,10 @@ public sealed class ClusterEndToEndTests(ClusterSiloFixture fixture) : IClassFix
 
         await AssertProblemAsync("api/cluster/diagram?format=png", "unknown diagram format 'png'");
         await AssertProblemAsync("api/cluster/diagram?width=10", "width 10 is out of range");
+        // A long poll that can only fail is refused at once, not after its wait.
+        var clock = Stopwatch.StartNew();
+        await AssertProblemAsync($"api/cluster/diagram?format=png&after={ascii.GetProperty("version").GetInt64() + 1000}&wait=20", "unknown diagram format 'png'");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"the refusal took {clock.Elapsed}");
 
         var history = await Http.GetFromJsonAsync<JsonElement>("api/cluster/diagram/history");
         Assert.True(history.GetArrayLength() >= 1, history.ToString());
