@@ -165,12 +165,12 @@ public sealed class HealthEvaluatorTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["ConvoCanvas:Health:PodRestartsPerHour"] = "8",
-            ["ConvoCanvas:Health:ExpectedPodsTotal"] = "23",
-            ["ConvoCanvas:Health:ExpectedPods:media"] = "5",
-            ["ConvoCanvas:Health:SilenceLimit"] = "00:02:00",
-            ["ConvoCanvas:Health:ResolveHoldByRule:dns"] = "00:30:00",
-            ["ConvoCanvas:Health:Webhook:Url"] = "http://127.0.0.1:9/hook",
+            ["ConvoCanvas:Cluster:Health:PodRestartsPerHour"] = "8",
+            ["ConvoCanvas:Cluster:Health:ExpectedPodsTotal"] = "23",
+            ["ConvoCanvas:Cluster:Health:ExpectedPods:media"] = "5",
+            ["ConvoCanvas:Cluster:Health:SilenceLimit"] = "00:02:00",
+            ["ConvoCanvas:Cluster:Health:ResolveHoldByRule:dns"] = "00:30:00",
+            ["ConvoCanvas:Cluster:Health:Webhook:Url"] = "http://127.0.0.1:9/hook",
         }).Build();
 
         var settings = configuration.GetSection(HealthSettings.SectionName).Get<HealthSettings>()!;
