@@ -16,9 +16,26 @@ public static class CliProcess
         };
 
     /// <summary>Runs to the end (two minutes at most) and returns the exit code, stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string Out, string Error)> RunAsync(int gatewayPort, params string[] args)
+    public static Task<(int ExitCode, string Out, string Error)> RunAsync(int gatewayPort, params string[] args) => RunAsync(StartInfo(gatewayPort, args));
+
+    /// <summary>Runs a command that needs no silo (<c>cluster … --from-dir</c>): no --gateway is passed.</summary>
+    public static Task<(int ExitCode, string Out, string Error)> RunOfflineAsync(params string[] args)
     {
-        using var process = Process.Start(StartInfo(gatewayPort, args))!;
+        if (!File.Exists(Dll))
+        {
+            throw new FileNotFoundException($"build the CLI first ({RepositoryPaths.Configuration}): {Dll}");
+        }
+        return RunAsync(new ProcessStartInfo("dotnet", [Dll, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        });
+    }
+
+    private static async Task<(int ExitCode, string Out, string Error)> RunAsync(ProcessStartInfo info)
+    {
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));

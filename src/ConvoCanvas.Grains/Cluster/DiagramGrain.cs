@@ -102,15 +102,7 @@ public sealed class DiagramGrain(
 
     public async Task<ClusterDiagram> GetDiagramAsync(string format, int width)
     {
-        format = (format ?? "ascii").ToLowerInvariant();
-        if (format is not ("ascii" or "mermaid"))
-        {
-            throw new ArgumentException($"unknown diagram format '{format}': use ascii or mermaid");
-        }
-        if (width is < 60 or > 1000)
-        {
-            throw new ArgumentException($"width {width} is out of range: use 60 to 1000 columns");
-        }
+        format = Validate(format, width);
         // After a restart, before the next snapshot: the watcher's saved one.
         _snapshot ??= record.State.Fingerprint is null ? null : await GrainFactory.GetGrain<IClusterWatcherGrain>(Cluster).GetSnapshotAsync();
         var diagram = new ClusterDiagram { Cluster = Cluster, Format = format, Version = record.State.Version, SnapshotAt = _snapshot?.TakenAt ?? record.State.ChangedAt };
@@ -130,11 +122,27 @@ public sealed class DiagramGrain(
 
     public async Task<ClusterDiagram> WaitForChangeAsync(long afterVersion, TimeSpan wait, string format, int width)
     {
+        // A request that can only fail says so at once, not after the long poll has run its course.
+        Validate(format, width);
         if (record.State.Version <= afterVersion && wait > TimeSpan.Zero)
         {
             await _changed.Task.WaitAsync(wait > TimeSpan.FromSeconds(25) ? TimeSpan.FromSeconds(25) : wait).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
         }
         return await GetDiagramAsync(format, width);
+    }
+
+    private static string Validate(string format, int width)
+    {
+        format = (format ?? "ascii").ToLowerInvariant();
+        if (format is not ("ascii" or "mermaid"))
+        {
+            throw new ArgumentException($"unknown diagram format '{format}': use ascii or mermaid");
+        }
+        if (width is < 60 or > 1000)
+        {
+            throw new ArgumentException($"width {width} is out of range: use 60 to 1000 columns");
+        }
+        return format;
     }
 
     public Task<IReadOnlyList<DiagramChange>> GetHistoryAsync(int limit) =>
