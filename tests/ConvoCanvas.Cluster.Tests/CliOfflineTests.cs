@@ -24,7 +24,7 @@ public sealed class CliOfflineTests : IDisposable
 
         (code, output, error) = await CliProcess.RunOfflineAsync("cluster", "diagram", "--from-dir", SharedK8sData.KindCluster, "--format", "mermaid");
         Assert.True(code == 0, error);
-        Assert.StartsWith("flowchart LR", output);
+        Assert.StartsWith("flowchart TB", output);
         Assert.Contains("coredns", output);
 
         (code, output, error) = await CliProcess.RunOfflineAsync("cluster", "diagram", "--from-dir", SharedK8sData.KindCluster, "--width", "70");

@@ -97,7 +97,7 @@ public sealed class ClusterEndToEndTests(ClusterSiloFixture fixture) : IClassFix
         Assert.Equal("kind", ascii.GetProperty("cluster").GetString());
 
         var mermaid = await Http.GetFromJsonAsync<JsonElement>("api/cluster/diagram?format=mermaid");
-        Assert.StartsWith("flowchart LR", mermaid.GetProperty("text").GetString());
+        Assert.StartsWith("flowchart TB", mermaid.GetProperty("text").GetString());
 
         var narrow = (await Http.GetFromJsonAsync<JsonElement>("api/cluster/diagram?width=70")).GetProperty("text").GetString()!;
         Assert.Contains("kind-worker", narrow);
@@ -170,7 +170,7 @@ public sealed class ClusterEndToEndTests(ClusterSiloFixture fixture) : IClassFix
         var commitId = committed.GetProperty("commitId").GetString();
         var markdown = File.ReadAllText(Path.Combine(fixture.Repository.FullName, "cluster", "kind.md"));
         Assert.Contains("kind-worker", markdown);
-        Assert.Contains("flowchart LR", markdown);
+        Assert.Contains("flowchart TB", markdown);
 
         using var second = await Http.PostAsync("api/cluster/diagram/commit", null);
         var unchanged = await second.Content.ReadFromJsonAsync<JsonElement>();
