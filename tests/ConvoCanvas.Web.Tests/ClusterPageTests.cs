@@ -72,6 +72,8 @@ public sealed class ClusterPageTests(WebFixture web)
             await Expect(changed).ToContainTextAsync("node/kind-worker2");
             await Expect(changed).ToContainTextAsync("172.18.0.3");
             await Expect(changed).ToContainTextAsync("172.18.0.77");
+            // The picture's history says what changed.
+            await Expect(page.GetByTestId("history")).ToContainTextAsync("node kind-worker2: InternalIP 172.18.0.3 -> 172.18.0.77");
         });
     }
 }

@@ -29,6 +29,7 @@ internal static class ClusterCommand
         command.Subcommands.Add(Alerts());
         command.Subcommands.Add(Status());
         command.Subcommands.Add(Commit());
+        command.Subcommands.Add(History());
         return command;
     }
 
@@ -197,6 +198,31 @@ internal static class ClusterCommand
                 return 0;
             }
             Console.Out.WriteLine(result.Committed ? $"committed {result.CommitId} ({result.Path})" : result.Message);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command History()
+    {
+        var limit = new Option<int>("--limit") { Description = "how many changes, newest first", DefaultValueFactory = _ => 10 };
+        var command = new Command("history", "How the picture changed: when, and what changed each time (nodes, addresses, replicas, restarts, pods).") { limit };
+        command.SetGrainAction(async (parse, connection, _) =>
+        {
+            var history = await connection.Client.GetGrain<IDiagramGrain>(parse.GetValue(Name)!).GetHistoryAsync(parse.GetValue(limit));
+            if (parse.WantsJson())
+            {
+                CommandRunner.PrintJson(history);
+                return 0;
+            }
+            foreach (var change in history)
+            {
+                Console.Out.WriteLine($"{CommandRunner.When(change.At)}  picture {change.Version}: {change.Summary}");
+                foreach (var line in change.Changes)
+                {
+                    Console.Out.WriteLine($"    {line}");
+                }
+            }
             return 0;
         });
         return command;

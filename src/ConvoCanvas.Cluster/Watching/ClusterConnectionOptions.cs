@@ -43,6 +43,19 @@ public sealed record ClusterConnectionOptions
     /// <summary>How many Kubernetes events are kept (the most recent); a busy cluster makes thousands an hour.</summary>
     public int MaxEvents { get; init; } = 500;
 
+    /// <summary>
+    /// A name to look up beside each snapshot (at most every <see cref="DnsProbeInterval"/>), so failing lookups raise the
+    /// DNS alert even while CoreDNS says it is ready. Unset: <see cref="DnsProbe.InClusterName"/> in-cluster, no probe
+    /// outside (the host cannot resolve the cluster's names). "none" turns it off.
+    /// </summary>
+    public string? DnsProbeName { get; init; }
+
+    public TimeSpan DnsProbeInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The name to probe, or null for none.</summary>
+    public string? EffectiveDnsProbeName =>
+        DnsProbeName is { Length: > 0 } name ? (name == "none" ? null : name) : InCluster ? DnsProbe.InClusterName : null;
+
     /// <summary>True when a cluster is named at all.</summary>
     public bool IsConfigured => !string.IsNullOrWhiteSpace(Kubeconfig) || !string.IsNullOrWhiteSpace(Url) || InCluster;
 }

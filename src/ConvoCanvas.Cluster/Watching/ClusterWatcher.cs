@@ -65,7 +65,7 @@ public sealed class ClusterWatcher : IDisposable
 
     public string Cluster => _options.Name;
 
-    /// <summary>Counts changes to <see cref="Current"/> and to the connection part of <see cref="Status"/>.</summary>
+    /// <summary>Counts changes to <see cref="Current"/>, to the connection part of <see cref="Status"/>, and relists.</summary>
     public long Version { get { lock (_lock) { return _version; } } }
 
     public ClusterWatchStatus Status { get { lock (_lock) { return _status; } } }
@@ -389,13 +389,15 @@ public sealed class ClusterWatcher : IDisposable
     }
 
     /// <summary>
-    /// Sets the status (under the lock) with Connected recomputed, and wakes waiters when the data changed or the
-    /// connection or the last error did (one version step); contact times and counters alone wake no one.
+    /// Sets the status (under the lock) with Connected recomputed, and wakes waiters when the data changed, the
+    /// connection or the last error did, or a kind was relisted (one version step); contact times and event counts alone
+    /// wake no one.
     /// </summary>
     private void SetStatus(ClusterWatchStatus status, bool dataChanged = false)
     {
         status = status with { Connected = status.Configured && _kinds.All(k => k.Listed && !k.Failing) };
-        var notable = dataChanged || status.Connected != _status.Connected || status.LastError != _status.LastError;
+        // A relist is notable even when it finds nothing new: it is how a waiter learns that a 410 or a recovery is over.
+        var notable = dataChanged || status.Connected != _status.Connected || status.LastError != _status.LastError || status.Relists != _status.Relists;
         _status = status;
         if (notable)
         {

@@ -45,6 +45,8 @@ public sealed partial class ClusterWatcherGrain(
     private DateTimeOffset _publishedAt;
     private DateTimeOffset _savedAt;
     private WatchState _watch = WatchState.Started(DateTimeOffset.MinValue);
+    private DnsProbeResult? _dns;
+    private Task<DnsProbeResult>? _probing;
 
     private bool IsConfiguredCluster => connection.Value.IsConfigured && this.GetPrimaryKeyString() == connection.Value.Name;
 
@@ -108,6 +110,28 @@ public sealed partial class ClusterWatcherGrain(
 
     public Task<ClusterSnapshot?> GetSnapshotAsync() => Task.FromResult(record.State.Snapshot);
 
+    /// <summary>
+    /// The latest DNS answer; a new lookup starts when the last is older than the interval. The lookup runs off the
+    /// grain's turn and its answer joins the next snapshot, so a slow resolver never delays a publication.
+    /// </summary>
+    private DnsProbeResult? ProbeDns(DateTimeOffset now)
+    {
+        if (connection.Value.EffectiveDnsProbeName is not { } name)
+        {
+            return null;
+        }
+        if (_probing is { IsCompleted: true } done)
+        {
+            _dns = done.Result;
+            _probing = null;
+        }
+        if (_probing is null && (_dns is null || now - _dns.At >= connection.Value.DnsProbeInterval))
+        {
+            _probing = Task.Run(() => DnsProbe.LookUpAsync(name, TimeSpan.FromSeconds(5), time));
+        }
+        return _dns;
+    }
+
     /// <summary>One publication when something changed, the heartbeat is due, or the watch's health changed.</summary>
     private async Task PublishAsync(CancellationToken cancellationToken)
     {
@@ -117,7 +141,9 @@ public sealed partial class ClusterWatcherGrain(
         }
         var now = time.GetUtcNow();
         var version = _watcher.Version;
-        if (version == _publishedVersion && now - _publishedAt < options.Value.HeartbeatInterval)
+        // A DNS answer that flips (ok to failing or back) is news too, not only a change of objects.
+        var dnsFlipped = _probing is { IsCompletedSuccessfully: true } probe && probe.Result.Ok != _dns?.Ok;
+        if (version == _publishedVersion && now - _publishedAt < options.Value.HeartbeatInterval && !dnsFlipped)
         {
             return;
         }
@@ -127,7 +153,8 @@ public sealed partial class ClusterWatcherGrain(
         if (status.Connected)
         {
             var resources = _watcher.Current();
-            snapshot = SnapshotBuilder.Build(connection.Value.Name, resources with { ServerVersion = status.ServerVersion ?? resources.ServerVersion }, now);
+            snapshot = SnapshotBuilder.Build(connection.Value.Name, resources with { ServerVersion = status.ServerVersion ?? resources.ServerVersion }, now)
+                with { Dns = ProbeDns(now) };
             changes = SnapshotDiff.Between(record.State.Snapshot, snapshot);
             _watch = _watch.Succeeded(now);
             record.State.Snapshot = snapshot;

@@ -89,7 +89,16 @@ public sealed class ClusterWatcherTests
         h.Emulator.Put(NewPod("default", "added-after-expiry"));
         Assert.True(h.Emulator.Delete(EmulatedKind.Pod, "sonobuoy", h.Emulator.Store.Objects(EmulatedKind.Pod, "sonobuoy")[0]["metadata"]!["name"]!.GetValue<string>()));
 
-        await h.WaitUntilAsync(w => w.Status.Relists >= relists + EmulatedKind.All.Count && Matches(w, h.Emulator), "a relist of every kind and the emulator's pods");
+        try
+        {
+            await h.WaitUntilAsync(w => w.Status.Relists >= relists + EmulatedKind.All.Count && Matches(w, h.Emulator), "a relist of every kind and the emulator's pods");
+        }
+        catch (TimeoutException e)
+        {
+            var mine = Uids(h.Watcher.Current().Pods);
+            var theirs = h.Emulator.Store.Objects(EmulatedKind.Pod).Select(o => $"{o["metadata"]!["uid"]!.GetValue<string>()} {o["metadata"]!["name"]}").ToList();
+            throw new TimeoutException($"{e.Message}\nbaseline relists {relists}; watcher pods {mine.Count}: {string.Join(", ", h.Watcher.Current().Pods.Select(p => $"{p.Metadata.Uid} {p.Metadata.Name}"))}\nemulator pods {theirs.Count}: {string.Join(", ", theirs)}");
+        }
         var pods = h.Watcher.Current().Pods;
         Assert.Equal(pods.Count, pods.Select(p => p.Metadata.Uid).Distinct().Count());
         Assert.Contains(pods, p => p.Metadata.Name == "added-after-expiry");

@@ -1,7 +1,7 @@
 using ConvoCanvas.Cluster.Watching;
 using ConvoCanvas.Testing.Kubernetes;
 using k8s;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace ConvoCanvas.Cluster.Tests.Watching;
 
@@ -27,6 +27,9 @@ internal sealed class WatchHarness : IAsyncDisposable
 
     public ClusterWatcher Watcher { get; }
 
+    /// <summary>The watcher's log, shown when a wait times out.</summary>
+    public RecordingLogger Log { get; private init; } = new();
+
     public static ClusterConnectionOptions FastOptions => new()
     {
         Name = "kind",
@@ -41,8 +44,9 @@ internal sealed class WatchHarness : IAsyncDisposable
         var emulator = new KubernetesEmulator().SeedFolder(SharedK8sData.KindCluster);
         await emulator.StartAsync();
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = emulator.Url });
-        var watcher = new ClusterWatcher(options ?? FastOptions, NullLogger<ClusterWatcher>.Instance, client);
-        var harness = new WatchHarness(emulator, client, watcher);
+        var log = new RecordingLogger();
+        var watcher = new ClusterWatcher(options ?? FastOptions, log, client);
+        var harness = new WatchHarness(emulator, client, watcher) { Log = log };
         harness._run = watcher.RunAsync(harness._stop.Token);
         if (connected)
         {
@@ -70,7 +74,7 @@ internal sealed class WatchHarness : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            throw new TimeoutException($"after {Patience.TotalSeconds} s still waiting for {what} (watcher version {seen}, status {Watcher.Status})");
+            throw new TimeoutException($"after {Patience.TotalSeconds} s still waiting for {what} (watcher version {seen}, status {Watcher.Status})\nwatcher log:\n{Log.Tail(80)}");
         }
     }
 
@@ -85,5 +89,31 @@ internal sealed class WatchHarness : IAsyncDisposable
         Client.Dispose();
         await Emulator.DisposeAsync();
         _stop.Dispose();
+    }
+}
+
+/// <summary>Keeps what the watcher logs, with times, so a failed wait can show what the watcher was doing.</summary>
+internal sealed class RecordingLogger : ILogger<ClusterWatcher>
+{
+    private readonly List<string> _lines = [];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (_lines)
+        {
+            _lines.Add($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel}: {formatter(state, exception)}");
+        }
+    }
+
+    public string Tail(int count)
+    {
+        lock (_lines)
+        {
+            return string.Join('\n', _lines.TakeLast(count));
+        }
     }
 }

@@ -24,6 +24,7 @@ public sealed class ClusterGrainTests : KubernetesCluster
         var history = await Diagrams.GetHistoryAsync(10);
         Assert.True(history.Count >= 2);
         Assert.Equal(changed.Version, history[0].Version);
+        Assert.Contains("node kind-worker2: InternalIP 172.18.0.3 -> 172.18.0.99", history[0].Changes);
 
         // The IP change is also an alert, with the old and the new address as evidence.
         var alerts = await AlertsWhenAsync(a => a.Open.Any(x => x.Rule == HealthRuleNames.NodeIpChanged));
@@ -103,5 +104,24 @@ public sealed class ClusterNotConfiguredTests : KubernetesCluster
         Assert.Contains("'kind'", diagram.Status);
         Assert.Contains("'kind'", alerts.Status);
         await Assert.ThrowsAsync<ArgumentException>(() => other.GetDiagramAsync("png", 100));
+    }
+}
+
+public sealed class ClusterDnsProbeTests : KubernetesCluster
+{
+    // A name under .invalid never resolves (RFC 6761): the lookup fails however the host's resolver is set up.
+    protected override ConvoCanvas.Cluster.Watching.ClusterConnectionOptions Configure(ConvoCanvas.Cluster.Watching.ClusterConnectionOptions options) =>
+        options with { DnsProbeName = "convocanvas-probe.invalid", DnsProbeInterval = TimeSpan.FromSeconds(1) };
+
+    [Fact]
+    public async Task A_failing_DNS_lookup_is_evidence_in_the_DNS_alert()
+    {
+        var alerts = await AlertsWhenAsync(a => a.Open.Any(x => x.Rule == HealthRuleNames.Dns && x.Evidence.ContainsKey("probe")));
+
+        var dns = Assert.Single(alerts.Open, a => a.Rule == HealthRuleNames.Dns);
+        Assert.StartsWith("convocanvas-probe.invalid: ", dns.Evidence["probe"]);
+        Assert.Contains("looking up convocanvas-probe.invalid failed", dns.Message);
+        var snapshot = await Watcher.GetSnapshotAsync();
+        Assert.False(snapshot?.Dns?.Ok);
     }
 }

@@ -40,6 +40,9 @@ public abstract class KubernetesCluster : IAsyncLifetime
     public static string KindDump => Path.Combine(RepositoryPaths.SharedData ?? throw new InvalidOperationException("../shared/data is missing beside the repository"),
         "k8s", "sonobuoy-kind-cluster", "pkg", "discovery", "testdata", "healthsummary");
 
+    /// <summary>Per test class: the watch's settings beyond the emulator's address and short timeouts.</summary>
+    protected virtual ClusterConnectionOptions Configure(ClusterConnectionOptions options) => options;
+
     public async Task InitializeAsync()
     {
         Kubernetes.SeedFolder(KindDump);
@@ -53,7 +56,7 @@ public abstract class KubernetesCluster : IAsyncLifetime
             silo.UseInMemoryReminderService();
             silo.Services.AddConvoCanvasSerialization();
             silo.Services.AddConvoCanvasGrainServices();
-            silo.Services.AddSingleton(Options.Create(new ClusterConnectionOptions
+            silo.Services.AddSingleton(Options.Create(Configure(new ClusterConnectionOptions
             {
                 Name = Name,
                 Url = Kubernetes.Url,
@@ -61,7 +64,7 @@ public abstract class KubernetesCluster : IAsyncLifetime
                 BackoffMax = TimeSpan.FromMilliseconds(200),
                 RequestTimeout = TimeSpan.FromSeconds(2),
                 WatchTimeout = TimeSpan.FromSeconds(30),
-            }));
+            })));
             silo.Services.Configure<ClusterGrainOptions>(o =>
             {
                 o.PublishInterval = TimeSpan.FromMilliseconds(100);
