@@ -1,6 +1,7 @@
 using ConvoCanvas.Cluster.Health;
 using ConvoCanvas.Cluster.Model;
 using ConvoCanvas.Cluster.Watching;
+using Orleans.Concurrency;
 
 namespace ConvoCanvas.Abstractions;
 
@@ -78,6 +79,9 @@ public sealed record DiagramCommit
 
     /// <summary>"committed", "unchanged since the last commit", "no repository configured", or the error.</summary>
     [Id(3)] public required string Message { get; init; }
+
+    /// <summary>Nothing could be written: no repository configured, no snapshot yet, or git failed.</summary>
+    [Id(4)] public bool Failed { get; init; }
 }
 
 /// <summary>The cluster's diagrams (key: the cluster's name), re-rendered when what they show changes.</summary>
@@ -86,6 +90,8 @@ public interface IDiagramGrain : IGrainWithStringKey
     Task<ClusterDiagram> GetDiagramAsync(string format, int width);
 
     /// <summary>Answers when <see cref="ClusterDiagram.Version"/> passes <paramref name="afterVersion"/>, or after <paramref name="wait"/> with the current one.</summary>
+    /// <remarks>Interleaves with everything else: a waiting poll must not hold up the snapshot that answers it.</remarks>
+    [AlwaysInterleave]
     Task<ClusterDiagram> WaitForChangeAsync(long afterVersion, TimeSpan wait, string format, int width);
 
     /// <summary>The most recent changes, newest first.</summary>
@@ -124,5 +130,7 @@ public interface IHealthGrain : IGrainWithStringKey
     Task<ClusterAlerts> GetAlertsAsync(bool includeResolved);
 
     /// <summary>Answers when the alerts change (<see cref="ClusterAlerts.Version"/> passes <paramref name="afterVersion"/>), or after <paramref name="wait"/>.</summary>
+    /// <remarks>Interleaves with everything else: a waiting poll must not hold up the evaluation that answers it.</remarks>
+    [AlwaysInterleave]
     Task<ClusterAlerts> WaitForChangeAsync(long afterVersion, TimeSpan wait, bool includeResolved);
 }

@@ -38,7 +38,11 @@ public sealed class DumpFolderTests
         var snapshot = SnapshotBuilder.Build("dump", DumpFolder.Parse("PrintPodStatus.json", File.ReadAllText(SharedK8sData.PrintPodStatus)), At);
 
         Assert.Contains(snapshot.Pods, p => p.WaitingReason == "ImagePullBackOff");
-        Assert.Contains(snapshot.Pods, p => p.WaitingReason == "ContainerCreating");
+        // The file holds one pod (one uid) twice, ContainerCreating at resourceVersion 247742 and running at 247915:
+        // it counts once, in its later state.
+        Assert.Equal(4, snapshot.Pods.Count);
+        Assert.DoesNotContain(snapshot.Pods, p => p.WaitingReason == "ContainerCreating");
+        Assert.Contains(snapshot.Pods, p => p is { Name: "sonobuoy", Phase: "Running", PodIp: "10.244.2.7" });
     }
 
     [Fact]
@@ -55,6 +59,33 @@ public sealed class DumpFolderTests
         Assert.NotEmpty(resources.Events);
         Assert.Contains(resources.Skipped, p => p.StartsWith("cm.json: a ConfigMap, not used by ConvoCanvas", StringComparison.Ordinal));
         Assert.Empty(resources.Problems);
+    }
+
+    [Fact]
+    public void The_same_objects_dumped_twice_count_once()
+    {
+        var folder = Directory.CreateTempSubdirectory("convocanvas-dump-");
+        try
+        {
+            foreach (var copy in new[] { "monday", "tuesday" })
+            {
+                Directory.CreateDirectory(Path.Combine(folder.FullName, copy));
+                foreach (var file in Directory.EnumerateFiles(SharedK8sData.KindCluster, "*.json", SearchOption.AllDirectories))
+                {
+                    File.Copy(file, Path.Combine(folder.FullName, copy, Path.GetRelativePath(SharedK8sData.KindCluster, file).Replace('/', '_')));
+                }
+            }
+
+            var snapshot = SnapshotBuilder.Build("twice", DumpFolder.Read(folder.FullName), At);
+
+            Assert.Equal(20, snapshot.Pods.Count);
+            Assert.Equal(3, snapshot.Nodes.Count);
+            Assert.Equal(4, snapshot.Pods.Count(p => p.Workload == "deployment/coredns"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -69,7 +69,7 @@ internal static class ClusterCommand
                 if (parse.WantsJson())
                 {
                     CommandRunner.PrintJson(diagram);
-                    return 0;
+                    return diagram.Text is null ? 1 : 0;
                 }
                 if (diagram.Text is null)
                 {
@@ -140,7 +140,7 @@ internal static class ClusterCommand
             if (parse.WantsJson())
             {
                 CommandRunner.PrintJson(alerts);
-                return 0;
+                return alerts.Status is null ? 0 : 1;
             }
             if (alerts.Status is { } status)
             {
@@ -195,7 +195,12 @@ internal static class ClusterCommand
             if (parse.WantsJson())
             {
                 CommandRunner.PrintJson(result);
-                return 0;
+                return result.Failed ? 1 : 0;
+            }
+            if (result.Failed)
+            {
+                Console.Error.WriteLine($"error: {result.Message}");
+                return 1;
             }
             Console.Out.WriteLine(result.Committed ? $"committed {result.CommitId} ({result.Path})" : result.Message);
             return 0;
@@ -250,7 +255,7 @@ internal static class ClusterCommand
         {
             return action();
         }
-        catch (Exception ex) when (ex is CliException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is CliException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             Console.Error.WriteLine($"error: {ex.Message}");
             return 1;

@@ -26,7 +26,7 @@ public sealed class DiagramRepository(string repository, string folder = "cluste
 
     public async Task<DiagramCommitResult> WriteAndCommitAsync(string cluster, string markdown, string message, CancellationToken cancellationToken = default)
     {
-        var root = Path.GetFullPath(repository);
+        var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(repository));
         var name = string.Concat(cluster.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '-')).Trim('.');
         var relative = Path.Combine(folder, $"{(name.Length == 0 ? "cluster" : name)}.md");
         var file = Path.GetFullPath(Path.Combine(root, relative));

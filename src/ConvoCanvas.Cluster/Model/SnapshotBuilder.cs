@@ -15,6 +15,18 @@ public static class SnapshotBuilder
 
     public static ClusterSnapshot Build(string cluster, ClusterResources resources, DateTimeOffset takenAt)
     {
+        // A dump may hold the same object twice (two sub-folders, a List and a single file): each counts once.
+        resources = resources with
+        {
+            Namespaces = Distinct(resources.Namespaces),
+            Nodes = Distinct(resources.Nodes),
+            Pods = Distinct(resources.Pods),
+            Deployments = Distinct(resources.Deployments),
+            StatefulSets = Distinct(resources.StatefulSets),
+            DaemonSets = Distinct(resources.DaemonSets),
+            ReplicaSets = Distinct(resources.ReplicaSets),
+            Services = Distinct(resources.Services),
+        };
         var replicaSetOwners = new Dictionary<(string, string), string>();
         foreach (var rs in resources.ReplicaSets)
         {
@@ -96,6 +108,25 @@ public static class SnapshotBuilder
                 .OrderBy(e => e.LastSeen ?? DateTimeOffset.MinValue).TakeLast(MaxEvents).ToList(),
             Problems = resources.Problems,
         };
+    }
+
+    /// <summary>
+    /// The objects with one per uid (or namespace and name when there is no uid): of two copies of one object, the one
+    /// with the higher resourceVersion is the later state (two dumps a day apart), else the later one read.
+    /// </summary>
+    private static IReadOnlyList<T> Distinct<T>(IReadOnlyList<T> objects) where T : k8s.IKubernetesObject<V1ObjectMeta>
+    {
+        static long Version(T o) => long.TryParse(o.Metadata?.ResourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : -1;
+        var seen = new Dictionary<string, T>(StringComparer.Ordinal);
+        foreach (var o in objects)
+        {
+            var key = o.Metadata?.Uid ?? $"{o.Metadata?.NamespaceProperty}/{o.Metadata?.Name}";
+            if (!seen.TryGetValue(key, out var earlier) || Version(o) >= Version(earlier))
+            {
+                seen[key] = o;
+            }
+        }
+        return seen.Count == objects.Count ? objects : [.. seen.Values];
     }
 
     private static WorkloadInfo? Workload(V1ObjectMeta? meta, string kind, int desired, int ready, V1LabelSelector? selector) =>

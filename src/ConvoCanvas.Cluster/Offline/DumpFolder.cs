@@ -47,7 +47,7 @@ public static class DumpFolder
             {
                 collector.Problem($"{name}: not valid JSON ({FirstLine(e.Message)}); skipped");
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 collector.Problem($"{name}: cannot be read ({e.Message}); skipped");
             }

@@ -128,8 +128,10 @@ public sealed class ClusterWatcher : IDisposable
                 _ownsClient = _client is not null;
             }
         }
-        catch (InvalidOperationException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A URL without a scheme, a kubeconfig path that is not one, bad certificate data: the watch cannot start,
+            // and the status says why instead of "first lists under way" forever.
             ClusterWatchLog.Misconfigured(_logger, _options.Name, e.Message);
             Update(s => s with { Configured = false, LastError = e.Message, LastErrorAt = _time.GetUtcNow() });
             await IdleAsync(cancellationToken).ConfigureAwait(false);

@@ -35,5 +35,10 @@ public static class DnsProbe
         {
             return new DnsProbeResult(name, false, $"{e.SocketErrorCode}: {e.Message}", time.GetUtcNow());
         }
+        catch (ArgumentException e)
+        {
+            // A name the resolver refuses outright (too long, bad characters) is a failed lookup, said as such.
+            return new DnsProbeResult(name, false, e.Message, time.GetUtcNow());
+        }
     }
 }

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using ConvoCanvas.Cluster.Health;
 using ConvoCanvas.Cluster.Health.Sinks;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace ConvoCanvas.Grains.Cluster;
 
@@ -10,7 +11,7 @@ namespace ConvoCanvas.Grains.Cluster;
 /// a minute must not hold the grain. Transitions are delivered in order; the queue is bounded and drops the oldest
 /// when a sink is stuck for long (the alerts themselves stay in the health grain and the REST API).
 /// </summary>
-public sealed class AlertDispatcher(IEnumerable<IAlertSink> sinks) : BackgroundService
+public sealed partial class AlertDispatcher(IEnumerable<IAlertSink> sinks, ILogger<AlertDispatcher> logger) : BackgroundService
 {
     private readonly Channel<AlertTransition> _queue = Channel.CreateBounded<AlertTransition>(new BoundedChannelOptions(1_000)
     {
@@ -26,8 +27,19 @@ public sealed class AlertDispatcher(IEnumerable<IAlertSink> sinks) : BackgroundS
         {
             foreach (var sink in sinks)
             {
-                await sink.PublishAsync(transition, stoppingToken);
+                try
+                {
+                    await sink.PublishAsync(transition, stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // One sink's failure must not stop the others, nor the silo (a BackgroundService that throws stops the host).
+                    SinkFailed(logger, sink.GetType().Name, transition.Alert.Rule, transition.Alert.Subject, e);
+                }
             }
         }
     }
+
+    [LoggerMessage(EventId = 3210, Level = LogLevel.Error, Message = "Alert sink {Sink} failed on {Rule} {Subject}")]
+    private static partial void SinkFailed(ILogger logger, string sink, string rule, string subject, Exception exception);
 }

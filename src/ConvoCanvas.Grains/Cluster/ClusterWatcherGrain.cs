@@ -120,12 +120,7 @@ public sealed partial class ClusterWatcherGrain(
         {
             return null;
         }
-        if (_probing is { IsCompleted: true } done)
-        {
-            _dns = done.Result;
-            _probing = null;
-        }
-        if (_probing is null && (_dns is null || now - _dns.At >= connection.Value.DnsProbeInterval))
+        if (_probing is null && (_dns is null || now - _dns.At >= connection.Value.DnsProbeInterval - options.Value.PublishInterval))
         {
             _probing = Task.Run(() => DnsProbe.LookUpAsync(name, TimeSpan.FromSeconds(5), time));
         }
@@ -141,8 +136,17 @@ public sealed partial class ClusterWatcherGrain(
         }
         var now = time.GetUtcNow();
         var version = _watcher.Version;
-        // A DNS answer that flips (ok to failing or back) is news too, not only a change of objects.
-        var dnsFlipped = _probing is { IsCompletedSuccessfully: true } probe && probe.Result.Ok != _dns?.Ok;
+        // A finished lookup is taken in at every tick; one that flips (ok to failing or back) is news too.
+        var dnsFlipped = false;
+        if (_probing is { IsCompleted: true } probe)
+        {
+            var answer = probe.IsCompletedSuccessfully
+                ? probe.Result
+                : new DnsProbeResult(connection.Value.EffectiveDnsProbeName ?? "", false, probe.Exception?.GetBaseException().Message ?? "the lookup failed", now);
+            dnsFlipped = answer.Ok != _dns?.Ok;
+            _dns = answer;
+            _probing = null;
+        }
         if (version == _publishedVersion && now - _publishedAt < options.Value.HeartbeatInterval && !dnsFlipped)
         {
             return;

@@ -26,6 +26,9 @@ public sealed class DiagramRecord
 
     /// <summary>Newest first, at most <see cref="DiagramOptions.History"/>.</summary>
     [Id(5)] public List<DiagramChange> History { get; set; } = [];
+
+    /// <summary>The period the commit reminder was registered with (a changed setting registers it again).</summary>
+    [Id(6)] public TimeSpan? CommitEvery { get; set; }
 }
 
 /// <summary>
@@ -35,7 +38,6 @@ public sealed class DiagramRecord
 /// repository folder as markdown and commits, only when they changed.
 /// </summary>
 [ImplicitStreamSubscription(StreamNamespaces.Cluster)]
-[Reentrant]
 public sealed class DiagramGrain(
     IOptions<DiagramOptions> options,
     ILogger<DiagramGrain> logger,
@@ -58,8 +60,14 @@ public sealed class DiagramGrain(
             .SubscribeAsync((taken, _) => OnSnapshot(taken));
         if (options.Value.Repository is { Length: > 0 })
         {
+            // Registered once: re-registering on every activation would push the daily commit back with each restart.
             var every = options.Value.CommitEvery < TimeSpan.FromMinutes(1) ? TimeSpan.FromMinutes(1) : options.Value.CommitEvery;
-            await this.RegisterOrUpdateReminder(CommitReminder, every, every);
+            if (await this.GetReminder(CommitReminder) is null || record.State.CommitEvery != every)
+            {
+                await this.RegisterOrUpdateReminder(CommitReminder, every, every);
+                record.State.CommitEvery = every;
+                await record.WriteStateAsync(cancellationToken);
+            }
         }
     }
 
@@ -152,12 +160,12 @@ public sealed class DiagramGrain(
     {
         if (options.Value.Repository is not { Length: > 0 } repository)
         {
-            return new DiagramCommit { Message = "no repository configured: set ConvoCanvas:Cluster:Diagrams:Repository to a folder" };
+            return new DiagramCommit { Failed = true, Message = "no repository configured: set ConvoCanvas:Cluster:Diagrams:Repository to a folder" };
         }
         _snapshot ??= await GrainFactory.GetGrain<IClusterWatcherGrain>(Cluster).GetSnapshotAsync();
         if (_snapshot is not { } snapshot)
         {
-            return new DiagramCommit { Message = $"nothing to commit yet: {await WhyNoDiagramAsync()}" };
+            return new DiagramCommit { Failed = true, Message = $"nothing to commit yet: {await WhyNoDiagramAsync()}" };
         }
         var markdown = DiagramRepository.Markdown(Cluster,
             AsciiDiagram.Render(snapshot, new AsciiDiagramOptions { Width = options.Value.Width, IncludeTime = false }),
@@ -173,7 +181,7 @@ public sealed class DiagramGrain(
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or ArgumentException)
         {
             ClusterGrainLog.CommitFailed(logger, Cluster, e.Message);
-            return new DiagramCommit { Message = e.Message };
+            return new DiagramCommit { Failed = true, Message = e.Message };
         }
     }
 

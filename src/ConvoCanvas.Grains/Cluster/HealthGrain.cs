@@ -29,7 +29,7 @@ public sealed class HealthRecord
 /// turn. A durable reminder brings the grain back after a restart, so silence is caught across restarts too.
 /// </summary>
 [ImplicitStreamSubscription(StreamNamespaces.Cluster)]
-[Reentrant, KeepAlive]
+[KeepAlive]
 public sealed class HealthGrain(
     IOptions<ClusterConnectionOptions> connection,
     IOptions<HealthSettings> settings,

@@ -27,6 +27,10 @@ public static class ClusterExtensions
         builder.Services.AddSingleton(Options.Create(health));
 
         builder.Services.AddSingleton<IAlertSink, LogAlertSink>();
+        if (health.Webhook.Url is { } hook && (!hook.IsAbsoluteUri || hook.Scheme is not ("http" or "https")))
+        {
+            throw new InvalidOperationException($"{HealthSettings.SectionName}:Webhook:Url '{hook}' is not an absolute http or https URL");
+        }
         if (health.Webhook.Url is not null)
         {
             builder.Services.AddHttpClient(nameof(WebhookAlertSink));

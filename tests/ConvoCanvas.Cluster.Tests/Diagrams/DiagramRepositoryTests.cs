@@ -54,6 +54,15 @@ public sealed class DiagramRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_repository_path_with_a_trailing_slash_works()
+    {
+        var result = await new DiagramRepository(_folder.FullName + Path.DirectorySeparatorChar).WriteAndCommitAsync("home", Markdown(23, 0), "cluster home");
+
+        Assert.True(result.Committed, result.Message);
+        Assert.Equal(1, Commits());
+    }
+
+    [Fact]
     public async Task A_folder_that_leads_outside_the_repository_is_refused()
     {
         var repository = new DiagramRepository(_folder.FullName, folder: "../elsewhere");

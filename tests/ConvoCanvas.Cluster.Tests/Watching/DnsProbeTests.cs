@@ -18,6 +18,15 @@ public sealed class DnsProbeTests
     }
 
     [Fact]
+    public async Task A_name_the_resolver_refuses_outright_is_a_failed_lookup_not_an_exception()
+    {
+        var result = await DnsProbe.LookUpAsync(new string('a', 300) + ".home", TimeSpan.FromSeconds(5), TimeProvider.System);
+
+        Assert.False(result.Ok);
+        Assert.NotEmpty(result.Detail);
+    }
+
+    [Fact]
     public void The_probe_is_on_in_cluster_off_outside_unless_named_and_none_turns_it_off()
     {
         Assert.Equal(DnsProbe.InClusterName, new ClusterConnectionOptions { InCluster = true }.EffectiveDnsProbeName);

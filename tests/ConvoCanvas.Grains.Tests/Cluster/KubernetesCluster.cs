@@ -135,12 +135,30 @@ public sealed class RecordingSink : IAlertSink
         }
     }
 
+    /// <summary>Completes at the next delivery (then a new one is armed).</summary>
+    public Task Delivered
+    {
+        get
+        {
+            lock (_seen)
+            {
+                return _delivered.Task;
+            }
+        }
+    }
+
+    private TaskCompletionSource _delivered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public Task PublishAsync(AlertTransition transition, CancellationToken cancellationToken = default)
     {
+        TaskCompletionSource delivered;
         lock (_seen)
         {
             _seen.Add(transition);
+            delivered = _delivered;
+            _delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        delivered.TrySetResult();
         return Task.CompletedTask;
     }
 }
