@@ -34,6 +34,10 @@ public interface IClusterWatcherGrain : IGrainWithStringKey
 
     Task<ClusterWatchStatus> GetStatusAsync();
 
+    /// <summary>Answers when the status's <see cref="ClusterWatchStatus.Version"/> passes <paramref name="afterVersion"/> (connected or not, a new error, new data), or after <paramref name="wait"/>.</summary>
+    [AlwaysInterleave]
+    Task<ClusterWatchStatus> WaitForStatusChangeAsync(long afterVersion, TimeSpan wait);
+
     /// <summary>The latest snapshot; null before the first one (or with no cluster configured).</summary>
     Task<ClusterSnapshot?> GetSnapshotAsync();
 }

@@ -28,6 +28,9 @@ public sealed record ClusterWatchStatus
     /// <summary>The highest resourceVersion seen (lists, events, bookmarks); how far behind the API server the store is.</summary>
     public long ResourceVersion { get; init; }
 
+    /// <summary>The watcher's change count (<see cref="ClusterWatcher.Version"/>), for long polls on the status.</summary>
+    public long Version { get; init; }
+
     /// <summary>The API server's version, read on connecting.</summary>
     public string? ServerVersion { get; init; }
 }

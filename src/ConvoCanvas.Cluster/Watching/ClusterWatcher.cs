@@ -68,7 +68,7 @@ public sealed class ClusterWatcher : IDisposable
     /// <summary>Counts changes to <see cref="Current"/>, to the connection part of <see cref="Status"/>, and relists.</summary>
     public long Version { get { lock (_lock) { return _version; } } }
 
-    public ClusterWatchStatus Status { get { lock (_lock) { return _status; } } }
+    public ClusterWatchStatus Status { get { lock (_lock) { return _status with { Version = _version }; } } }
 
     /// <summary>An immutable copy of what is known now (the same instance until something changes).</summary>
     public ClusterResources Current()

@@ -108,6 +108,17 @@ public sealed partial class ClusterWatcherGrain(
         });
     }
 
+    public async Task<ClusterWatchStatus> WaitForStatusChangeAsync(long afterVersion, TimeSpan wait)
+    {
+        if (_watcher is { } watcher && watcher.Version <= afterVersion && wait > TimeSpan.Zero)
+        {
+            // At most 25 s: under the Orleans response timeout.
+            using var limit = new CancellationTokenSource(wait > TimeSpan.FromSeconds(25) ? TimeSpan.FromSeconds(25) : wait);
+            await ((Task)watcher.WaitForChangeAsync(afterVersion, limit.Token)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+        }
+        return await GetStatusAsync();
+    }
+
     public Task<ClusterSnapshot?> GetSnapshotAsync() => Task.FromResult(record.State.Snapshot);
 
     /// <summary>

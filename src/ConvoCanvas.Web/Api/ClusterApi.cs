@@ -20,8 +20,14 @@ internal static class ClusterApi
         static string Name(HttpContext http, string? cluster) =>
             cluster ?? http.RequestServices.GetService<IOptions<ClusterConnectionOptions>>()?.Value.Name ?? new ClusterConnectionOptions().Name;
 
-        app.MapGet("/api/cluster", (string? cluster, HttpContext http, IGrainFactory grains) =>
-            Answer(() => grains.GetGrain<IClusterWatcherGrain>(Name(http, cluster)).GetStatusAsync()));
+        // ?after=VERSION&wait=SECONDS (at most 25): answers once the watch's status changes (connected, an error, new data).
+        app.MapGet("/api/cluster", (string? cluster, long? after, double? wait, HttpContext http, IGrainFactory grains) =>
+        {
+            var watcher = grains.GetGrain<IClusterWatcherGrain>(Name(http, cluster));
+            return Answer(() => after is { } version
+                ? watcher.WaitForStatusChangeAsync(version, TimeSpan.FromSeconds(Math.Clamp(wait ?? 10, 0, 25)))
+                : watcher.GetStatusAsync());
+        });
         // ?after=VERSION&wait=SECONDS (at most 25, under the silo's response timeout): answers once the picture changes.
         app.MapGet("/api/cluster/diagram", (string? cluster, string? format, int? width, long? after, double? wait, HttpContext http, IGrainFactory grains) =>
         {

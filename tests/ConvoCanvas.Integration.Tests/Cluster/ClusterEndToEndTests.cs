@@ -275,7 +275,7 @@ public sealed class ClusterEndToEndTests(ClusterSiloFixture fixture) : IClassFix
         return alerts;
     }
 
-    /// <summary>The watch status once <paramref name="done"/> holds. It has no long poll, so it is asked again every 100 ms until the deadline.</summary>
+    /// <summary>The watch status once <paramref name="done"/> holds, waiting on its long poll; fails after the deadline.</summary>
     private async Task<JsonElement> StatusWhenAsync(Func<JsonElement, bool> done)
     {
         var deadline = DateTime.UtcNow + Deadline;
@@ -283,8 +283,7 @@ public sealed class ClusterEndToEndTests(ClusterSiloFixture fixture) : IClassFix
         while (!done(status))
         {
             Assert.True(DateTime.UtcNow < deadline, $"the watch status did not come: {status}\n{fixture.Silo.Log}");
-            await Task.Delay(100);
-            status = await Http.GetFromJsonAsync<JsonElement>("api/cluster");
+            status = await Http.GetFromJsonAsync<JsonElement>($"api/cluster?after={status.GetProperty("version").GetInt64()}&wait=2");
         }
         return status;
     }
