@@ -381,8 +381,11 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
             }
             var seconds = await _ollama!.LoadAsync(name, loading.NumCtx, OllamaGateway.KeepForever);
             var running = (await _ollama.RunningAsync()).FirstOrDefault(r => r.Name == name);
-            loading.Ready = true;
-            loading.IdleSince = Now;
+            // While Ollama loaded, the books may have swapped the entry for one with a new spec (a pin, a
+            // measured size: RebuildCatalogue): the entry in the books is the one that becomes ready.
+            var booked = Booked(loading);
+            booked.Ready = true;
+            booked.IdleSince = Now;
             var measured = _measured.GetValueOrDefault(name) ?? new ModelMeasurement();
             _measured[name] = measured with
             {
@@ -396,7 +399,7 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
         }
         catch (Exception e)
         {
-            _state.RemoveLoaded(loading);
+            _state.RemoveLoaded(Booked(loading));
             var problem = Problem(e);
             var message = e is OllamaException ? e.Message : $"loading '{name}' failed: {e.Message}";
             _logger.LogWarning("Loading {Model} failed: {Message}", name, message);
@@ -420,6 +423,17 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
             _loading = null;
             Pump();
         }
+    }
+
+    /// <summary>The books' entry for a model being loaded: the same object, or the one that replaced it; put back if it went.</summary>
+    private LoadedModel Booked(LoadedModel loading)
+    {
+        if (_state.FindLoaded(loading.Name) is { } booked)
+        {
+            return booked;
+        }
+        _state.AddLoaded(loading);
+        return loading;
     }
 
     private async Task RecordLoadAsync(string model, double seconds, long? vram, int numCtx, string? error)

@@ -158,6 +158,43 @@ public sealed class PinCluster : ModelCluster;
 public sealed class PinTests(PinCluster fleet) : IClassFixture<PinCluster>
 {
     [Fact]
+    public async Task Pinning_a_model_while_it_loads_still_ends_its_load_and_serves_the_waiting_request()
+    {
+        const string model = "llama3.2:1b";
+        fleet.Ollama.HoldLoads();
+        Task<List<GenerationEvent>> generation;
+        try
+        {
+            generation = fleet.GenerateAsync(model, maxTokens: 2);
+            var loading = await fleet.StatusWhenAsync(s => s.Loading == model);
+            Assert.Equal(model, loading.Loading);
+            // A pin changes the model's spec, and the books take a new entry for it while Ollama still loads.
+            await fleet.Gpu.SetPinnedAsync(model, true);
+        }
+        finally
+        {
+            fleet.Ollama.ReleaseLoads();
+        }
+        try
+        {
+            var events = await generation.WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Contains(events, e => e.Type == GenerationEvent.Done);
+            var status = await fleet.StatusWhenAsync(s => s.Loading is null);
+            Assert.Null(status.Loading);
+            Assert.True(status.Loaded.Single(m => m.Model == model).Pinned);
+        }
+        finally
+        {
+            await fleet.Gpu.SetPinnedAsync(model, false);
+        }
+        await fleet.AssertNoLeasesAsync();
+        if ((await fleet.Gpu.GetStatusAsync()).Loaded.Any(m => m.Model == model))
+        {
+            await fleet.Gpu.UnloadAsync(model);
+        }
+    }
+
+    [Fact]
     public async Task A_pinned_model_is_never_evicted_and_cannot_be_unloaded_until_unpinned()
     {
         await fleet.Gpu.SetPinnedAsync("llama3.2:1b", true);

@@ -68,6 +68,40 @@ public sealed class OllamaEmulator : IAsyncDisposable
     /// <summary>Generations stop after this many tokens and hang until the caller gives up (Ollama's silent hang); null: no hang.</summary>
     public int? HangAfterTokens { get; set; }
 
+    /// <summary>Holds every load that has room until <see cref="ReleaseLoads"/>, so a test can act while a load is under way.</summary>
+    public void HoldLoads()
+    {
+        lock (_books)
+        {
+            if (_loadHold.Task.IsCompleted)
+            {
+                _loadHold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    /// <summary>Lets the loads held by <see cref="HoldLoads"/> go on.</summary>
+    public void ReleaseLoads()
+    {
+        lock (_books)
+        {
+            _loadHold.TrySetResult();
+        }
+    }
+
+    private TaskCompletionSource _loadHold = Released();
+
+    /// <summary>Loads that waited (or wait now) for <see cref="ReleaseLoads"/>.</summary>
+    public int HeldLoads { get { lock (_books) { return _held; } } }
+    private int _held;
+
+    private static TaskCompletionSource Released()
+    {
+        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        released.SetResult();
+        return released;
+    }
+
     /// <summary>Every load that completed, in order.</summary>
     public IReadOnlyList<string> Loads { get { lock (_books) { return [.. _loads]; } } }
     private readonly List<string> _loads = [];
@@ -373,6 +407,7 @@ public sealed class OllamaEmulator : IAsyncDisposable
         try
         {
             long need;
+            Task hold;
             lock (_books)
             {
                 if (_loaded.TryGetValue(model.Name, out var current))
@@ -394,7 +429,13 @@ public sealed class OllamaEmulator : IAsyncDisposable
                         error = $"out of memory: {model.Name} with num_ctx {numCtx} needs {need:N0} bytes of VRAM; {free:N0} of {Options.VramBytes:N0} are free",
                     }, statusCode: 500), 0);
                 }
+                hold = _loadHold.Task;
+                if (!hold.IsCompleted)
+                {
+                    _held++;
+                }
             }
+            await hold.WaitAsync(cancellationToken);
             await DelayAsync(model.LoadSeconds, cancellationToken);
             lock (_books)
             {
