@@ -1,0 +1,60 @@
+using ConvoCanvas.Content.Ask;
+
+namespace ConvoCanvas.Content.Tests;
+
+public sealed class AskPromptTests
+{
+    private static readonly EvidencePassage[] Evidence =
+    [
+        new(1, "Orleans notes", "notes/orleans.md › Grains", new DateTimeOffset(2025, 10, 1, 0, 0, 0, TimeSpan.Zero), "Grains are virtual actors. " + new string('x', 4_000)),
+        new(2, "Chat about silos", "chatgpt conversation, message 4", null, "A silo hosts grains."),
+    ];
+
+    [Fact]
+    public void The_prompt_numbers_the_evidence_and_ends_with_the_question()
+    {
+        var prompt = new AskPrompt().Build("What are grains?", Evidence, 8_192);
+        Assert.Contains("[1] Orleans notes (notes/orleans.md › Grains, 2025-10-01)\nGrains are virtual actors.", prompt);
+        Assert.Contains("[2] Chat about silos (chatgpt conversation, message 4)\nA silo hosts grains.", prompt);
+        Assert.True(prompt.IndexOf("[1]", StringComparison.Ordinal) < prompt.IndexOf("[2]", StringComparison.Ordinal));
+        Assert.EndsWith("Question: What are grains?\nAnswer with [n] citations:", prompt);
+        // A long passage is cut at a word, marked.
+        Assert.Contains("…", prompt);
+        Assert.DoesNotContain(new string('x', 1_600), prompt);
+    }
+
+    [Theory]
+    [InlineData(2_048)]
+    [InlineData(4_096)]
+    [InlineData(8_192)]
+    public void The_prompt_and_the_answer_fit_the_context(int context)
+    {
+        var many = Enumerable.Range(1, 8).Select(n => new EvidencePassage(n, $"Note {n}", $"notes/{n}.md", null, string.Join(' ', Enumerable.Repeat("word", 600)))).ToList();
+        var builder = new AskPrompt();
+        var prompt = builder.Build("What do the notes say?", many, context);
+        var used = AskPrompt.EstimateTokens(AskPrompt.System) + AskPrompt.EstimateTokens(prompt) + builder.AnswerTokens;
+        // Each passage keeps at least 80 characters, so a tiny context may be exceeded by that floor only.
+        Assert.True(used <= Math.Max(context, builder.AnswerTokens + 8 * 60), $"{used} tokens for a context of {context}");
+        Assert.All(Enumerable.Range(1, 8), n => Assert.Contains($"[{n}] Note {n}", prompt));
+    }
+
+    [Fact]
+    public void The_context_asked_for_is_a_power_of_two_that_holds_prompt_and_answer()
+    {
+        var builder = new AskPrompt();
+        Assert.Equal(4_096, builder.ContextFor("q", Evidence[1..]));
+        var many = Enumerable.Range(1, 8).Select(n => new EvidencePassage(n, $"Note {n}", "p", null, new string('w', 1_500))).ToList();
+        Assert.Equal(8_192, builder.ContextFor("q", many));
+    }
+
+    [Fact]
+    public void Without_a_model_the_answer_quotes_the_best_passages_with_their_citations()
+    {
+        var answer = ExtractiveAnswer.Build(Evidence, "Ollama is not reachable at http://127.0.0.1:11434/.");
+        Assert.StartsWith("No model could write an answer (Ollama is not reachable at http://127.0.0.1:11434/).", answer);
+        Assert.Contains("> A silo hosts grains. [2]", answer);
+        var (_, used, removed) = CitationFilter.Clean(answer, Evidence.Length);
+        Assert.Equal([1, 2], used);
+        Assert.Equal(0, removed);
+    }
+}
