@@ -20,6 +20,8 @@ public sealed record SearchRequest
     [Id(10)] public string? Mode { get; init; }
     /// <summary>The keyword leg's weight in the fusion for this query (0 to 4; the vector leg's is 1); null for the configured one.</summary>
     [Id(11)] public double? KeywordWeight { get; init; }
+    /// <summary>Also return each hit's passage (<see cref="SearchHitView.Text"/>), as a question's evidence needs.</summary>
+    [Id(12)] public bool IncludeText { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("convocanvas.SearchHitView")]
@@ -45,6 +47,8 @@ public sealed record SearchHitView
     [Id(14)] public int? VectorRank { get; init; }
     [Id(15)] public double? KeywordScore { get; init; }
     [Id(16)] public int? KeywordRank { get; init; }
+    /// <summary>The best chunk's whole passage, when the request asked for it (<see cref="SearchRequest.IncludeText"/>).</summary>
+    [Id(17)] public string? Text { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("convocanvas.SearchResponse")]

@@ -7,6 +7,7 @@ builder.AddConvoCanvasConfiguration();
 builder.AddConvoCanvasPersistence();
 builder.AddConvoCanvasSearch();
 builder.AddConvoCanvasModels();
+builder.AddConvoCanvasContent();
 builder.AddConvoCanvasCluster();
 builder.AddConvoCanvasOrleans();
 builder.AddConvoCanvasHealth();

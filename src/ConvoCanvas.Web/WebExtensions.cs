@@ -30,6 +30,7 @@ public static class WebExtensions
         app.MapSearchApi();
         app.MapModelsApi();
         app.MapClusterApi();
+        app.MapAskApi();
         return app;
     }
 

@@ -24,7 +24,7 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
         };
         try
         {
-            return ToResponse(await searcher.SearchAsync(Query(request, mode)));
+            return ToResponse(await searcher.SearchAsync(Query(request, mode)), request.IncludeText);
         }
         catch (InvalidSearchQueryException e)
         {
@@ -105,7 +105,7 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
     private HybridSearcher Searcher() =>
         _searcher ?? throw new InvalidOperationException("search is not configured on this silo (ConvoCanvas:Search)");
 
-    private static SearchResponse ToResponse(SearchResult result) => new()
+    private static SearchResponse ToResponse(SearchResult result, bool includeText = false) => new()
     {
         Hits = result.Hits.Select(h => new SearchHitView
         {
@@ -126,6 +126,7 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
             VectorRank = h.VectorRank,
             KeywordScore = h.KeywordScore,
             KeywordRank = h.KeywordRank,
+            Text = includeText ? h.Text : null,
         }).ToList(),
         Partial = result.Partial,
         Warnings = result.Warnings,

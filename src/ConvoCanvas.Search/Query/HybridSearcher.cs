@@ -213,7 +213,8 @@ public sealed partial class HybridSearcher(
 
     private static SearchHit ToHit(ChunkRow row, IReadOnlyList<string> terms, double score)
     {
-        var (snippet, highlights) = SnippetBuilder.Build(BodyWithoutTitleLine(row), terms);
+        var body = BodyWithoutTitleLine(row);
+        var (snippet, highlights) = SnippetBuilder.Build(body, terms);
         return new SearchHit
         {
             SourceId = row.SourceId,
@@ -225,6 +226,7 @@ public sealed partial class HybridSearcher(
             Heading = row.Heading,
             Anchor = row.Anchor,
             ChunkId = row.ChunkId,
+            Text = body,
             Snippet = snippet,
             Highlights = highlights,
             Tags = row.Tags,

@@ -40,6 +40,8 @@ public sealed record SearchHit
     /// <summary>A heading slug (<c>#setup</c>) for notes; a message id for conversations.</summary>
     public string? Anchor { get; init; }
     public string ChunkId { get; init; } = "";
+    /// <summary>The best chunk's text (without the title line the embedder gets): the passage a question is answered from.</summary>
+    public string Text { get; init; } = "";
     public required string Snippet { get; init; }
     /// <summary>Where the query's terms are in <see cref="Snippet"/>: (start, length) pairs.</summary>
     public IReadOnlyList<TextRange> Highlights { get; init; } = [];

@@ -68,6 +68,16 @@ public sealed class OllamaEmulator : IAsyncDisposable
     /// <summary>Generations stop after this many tokens and hang until the caller gives up (Ollama's silent hang); null: no hang.</summary>
     public int? HangAfterTokens { get; set; }
 
+    /// <summary>
+    /// A scripted answer: given the model and the whole prompt (system and messages, one per line), the text
+    /// to stream, a word per token; null streams the default <c>token token1 …</c>. num_predict still caps it.
+    /// </summary>
+    public Func<string, string, string?>? Reply { get; set; }
+
+    /// <summary>The prompts of every generation the emulator answered, in order (model, prompt).</summary>
+    public IReadOnlyList<(string Model, string Prompt)> Prompts { get { lock (_books) { return [.. _prompts]; } } }
+    private readonly List<(string Model, string Prompt)> _prompts = [];
+
     /// <summary>Holds every load that has room until <see cref="ReleaseLoads"/>, so a test can act while a load is under way.</summary>
     public void HoldLoads()
     {
@@ -177,6 +187,7 @@ public sealed class OllamaEmulator : IAsyncDisposable
             using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
             await _app.StopAsync(stopTimeout.Token);
             await _app.DisposeAsync();
+            _app = null;
         }
     }
 
@@ -297,7 +308,13 @@ public sealed class OllamaEmulator : IAsyncDisposable
             running = MarkRunning(name, true);
 
             var promptTokens = Math.Max(1, CountTokens(prompt));
-            var outputTokens = options?["num_predict"]?.GetValue<int>() is { } predict and > 0 ? predict : Options.DefaultOutputTokens;
+            lock (_books)
+            {
+                _prompts.Add((name, prompt));
+            }
+            var scripted = Reply?.Invoke(name, prompt) is { } reply ? SplitWords(reply) : null;
+            var limit = options?["num_predict"]?.GetValue<int>() is { } predict and > 0 ? predict : (int?)null;
+            var outputTokens = scripted is null ? limit ?? Options.DefaultOutputTokens : Math.Min(scripted.Count, limit ?? int.MaxValue);
             var promptSeconds = promptTokens / model.PromptTokensPerSecond;
             await DelayAsync(promptSeconds, context.RequestAborted);
 
@@ -316,7 +333,7 @@ public sealed class OllamaEmulator : IAsyncDisposable
                     await Task.Delay(Timeout.Infinite, context.RequestAborted);
                 }
                 await DelayAsync(tokenSeconds, context.RequestAborted);
-                var token = i == 0 ? "token" : $" token{i}";
+                var token = scripted is not null ? scripted[i] : i == 0 ? "token" : $" token{i}";
                 text.Append(token);
                 if (stream)
                 {
@@ -347,6 +364,22 @@ public sealed class OllamaEmulator : IAsyncDisposable
             SetExpiry(name, keepAlive);
             gate.Release();
         }
+    }
+
+    /// <summary>A scripted answer as tokens: each word with the white space before it.</summary>
+    private static List<string> SplitWords(string text)
+    {
+        var tokens = new List<string>();
+        var start = 0;
+        for (var i = 1; i <= text.Length; i++)
+        {
+            if (i == text.Length || char.IsWhiteSpace(text[i]) && !char.IsWhiteSpace(text[i - 1]))
+            {
+                tokens.Add(text[start..i]);
+                start = i;
+            }
+        }
+        return tokens;
     }
 
     private async Task EmbedAsync(HttpContext context)

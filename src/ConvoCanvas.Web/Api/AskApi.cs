@@ -1,0 +1,91 @@
+using System.Text.Json;
+using ConvoCanvas.Abstractions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace ConvoCanvas.Web.Api;
+
+/// <summary>Questions answered from the notes and conversations, with citations (the Ask grain).</summary>
+internal static class AskApi
+{
+    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+
+    public static void MapAskApi(this IEndpointRouteBuilder app) => app.MapPost("/api/ask", AskAsync);
+
+    /// <summary>
+    /// POST /api/ask {question, kind, model, vault, sourceKind, evidence, maxTokens}: server-sent events
+    /// <c>evidence</c> (the numbered sources), <c>routed</c>/<c>queued</c>/<c>started</c>, <c>token</c>s
+    /// and <c>done</c> (the final answer, its citations, how many were removed), or <c>error</c> mid-way.
+    /// A question that cannot be asked gets a problem answer with a status code instead.
+    /// </summary>
+    private static async Task AskAsync(HttpContext http, IGrainFactory grains)
+    {
+        AskRequest? request;
+        try
+        {
+            request = await http.Request.ReadFromJsonAsync<AskRequest>(Json, http.RequestAborted);
+        }
+        catch (JsonException e)
+        {
+            await Results.Problem($"the body is not a question: {e.Message}", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http);
+            return;
+        }
+        if (request is null)
+        {
+            await Results.Problem("the body is empty", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http);
+            return;
+        }
+        request = request with { Caller = request.Caller ?? $"ask over http {http.Connection.RemoteIpAddress}" };
+        var events = grains.GetGrain<IAskGrain>(0).AskAsync(request, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+        try
+        {
+            bool any;
+            try
+            {
+                any = await events.MoveNextAsync();
+            }
+            catch (ArgumentException e)
+            {
+                await Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http);
+                return;
+            }
+            catch (ModelRequestException e)
+            {
+                await Results.Problem(e.Message, statusCode: ModelsApi.StatusOf(e.Problem), extensions: new Dictionary<string, object?> { ["problem"] = e.Problem.ToString() }).ExecuteAsync(http);
+                return;
+            }
+            catch (InvalidOperationException e)
+            {
+                await Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(http);
+                return;
+            }
+            http.Response.ContentType = "text/event-stream";
+            http.Response.Headers.CacheControl = "no-cache";
+            http.Response.Headers["X-Accel-Buffering"] = "no";
+            try
+            {
+                while (any)
+                {
+                    var e = events.Current;
+                    await http.Response.WriteAsync($"event: {e.Type}\ndata: {JsonSerializer.Serialize(e, Json)}\n\n", http.RequestAborted);
+                    await http.Response.Body.FlushAsync(http.RequestAborted);
+                    any = await events.MoveNextAsync();
+                }
+            }
+            catch (Exception e) when (e is ModelRequestException or ArgumentException or InvalidOperationException)
+            {
+                var error = JsonSerializer.Serialize(new { error = e.Message, problem = (e as ModelRequestException)?.Problem.ToString() }, Json);
+                await http.Response.WriteAsync($"event: error\ndata: {error}\n\n", http.RequestAborted);
+            }
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; disposing the enumerator gives the model's lease back.
+        }
+        finally
+        {
+            await events.DisposeAsync();
+        }
+    }
+}
