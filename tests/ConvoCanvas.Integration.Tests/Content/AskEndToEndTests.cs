@@ -85,6 +85,24 @@ public sealed partial class AskEndToEndTests(PostgresServer server) : IAsyncLife
         Assert.Contains("trimmed the lamp wick every evening at dusk", asked);
         Assert.Contains("Question: When did the keeper trim the lamp wick?", asked);
 
+        // The CLI: --json for scripts, and for people the answer then the sources, the cited ones starred.
+        var (code, output, error) = await CliProcess.RunAsync(_silo.GatewayPort, ["ask", "--json", "When did the keeper trim the lamp wick?"]);
+        Assert.True(code == 0, error);
+        using (var json = JsonDocument.Parse(output))
+        {
+            Assert.Equal("model", json.RootElement.GetProperty("kind").GetString());
+            var cited = Assert.Single(json.RootElement.GetProperty("citations").EnumerateArray());
+            Assert.Equal("lighthouse.md", cited.GetProperty("path").GetString());
+            Assert.Equal("the-keeper", cited.GetProperty("anchor").GetString()?.TrimStart('#'));
+            Assert.Equal(1, json.RootElement.GetProperty("removedCitations").GetInt32());
+            Assert.DoesNotContain("[9]", json.RootElement.GetProperty("answer").GetString());
+        }
+        (code, output, error) = await CliProcess.RunAsync(_silo.GatewayPort, ["ask", "When did the keeper trim the lamp wick?"]);
+        Assert.True(code == 0, error);
+        Assert.StartsWith("The keeper trimmed the wick at dusk [", output);
+        Assert.Matches(@"\*\[\d+\] Lighthouses — notes/lighthouse\.md#the-keeper", output);
+        Assert.Contains("1 citation(s) pointed at no evidence and were removed", error);
+
         // Nothing in the notes is about it: no model is asked, and the answer says so.
         var prompts = _ollama.Prompts.Count;
         var nothing = await AskAsync(new { question = "quantum chromodynamics of gluons" });
