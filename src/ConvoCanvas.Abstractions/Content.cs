@@ -60,8 +60,97 @@ public sealed record AskEvent
     [Id(10)] public int? QueuePosition { get; init; }
 }
 
-/// <summary>Answers questions from the notes and conversations with checked citations. A stateless worker.</summary>
-public interface IAskGrain : IGrainWithIntegerKey
+/// <summary>
+/// Answers a question from the notes and conversations with checked citations. One activation per
+/// question (a new Guid each time): a streamed answer's later calls must reach the activation that
+/// holds it, which a stateless worker cannot promise.
+/// </summary>
+public interface IAskGrain : IGrainWithGuidKey
 {
     IAsyncEnumerable<AskEvent> AskAsync(AskRequest request, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What a series is planned from: a topic, optional dates, how many episodes, optionally one vault.</summary>
+[GenerateSerializer, Immutable, Alias("convocanvas.SeriesPlanRequest")]
+public sealed record SeriesPlanRequest
+{
+    [Id(0)] public required string Topic { get; init; }
+    [Id(1)] public DateTimeOffset? From { get; init; }
+    [Id(2)] public DateTimeOffset? To { get; init; }
+    [Id(3)] public int Episodes { get; init; } = 8;
+    /// <summary>Only this vault's notes (and no conversations).</summary>
+    [Id(4)] public string? Vault { get; init; }
+    /// <summary>How many notes and conversations search may bring (at most 100).</summary>
+    [Id(5)] public int MaxSources { get; init; } = 100;
+}
+
+/// <summary>Which episodes to draft, and whether to ask a model (else, or when none can, the extractive draft).</summary>
+[GenerateSerializer, Immutable, Alias("convocanvas.SeriesDraftRequest")]
+public sealed record SeriesDraftRequest
+{
+    /// <summary>One episode, or null for all.</summary>
+    [Id(0)] public int? Episode { get; init; }
+    [Id(1)] public bool UseModel { get; init; } = true;
+    /// <summary>The router's task kind (<c>summarise</c> by default).</summary>
+    [Id(2)] public string? Kind { get; init; }
+    [Id(3)] public string? Model { get; init; }
+}
+
+/// <summary>Drafting or posting under way (or last done) for a series: progress for the CLI's bar and the page.</summary>
+[GenerateSerializer, Immutable, Alias("convocanvas.SeriesJobView")]
+public sealed record SeriesJobView
+{
+    /// <summary><c>draft</c> or <c>posts</c>.</summary>
+    [Id(0)] public required string Kind { get; init; }
+    [Id(1)] public bool Running { get; init; }
+    [Id(2)] public int Done { get; init; }
+    [Id(3)] public int Total { get; init; }
+    /// <summary>What it works on now ("episode 3: …").</summary>
+    [Id(4)] public string? Current { get; init; }
+    [Id(5)] public IReadOnlyList<string> Problems { get; init; } = [];
+    [Id(6)] public int ModelCalls { get; init; }
+    [Id(7)] public int PromptTokens { get; init; }
+    [Id(8)] public int OutputTokens { get; init; }
+    [Id(9)] public DateTimeOffset StartedAt { get; init; }
+    [Id(10)] public DateTimeOffset? FinishedAt { get; init; }
+}
+
+/// <summary>A series as its page shows it: the plan, each episode's latest draft, the posts, the job under way.</summary>
+[GenerateSerializer, Immutable, Alias("convocanvas.SeriesView")]
+public sealed record SeriesView
+{
+    [Id(0)] public required ConvoCanvas.Content.Series.SeriesPlan Plan { get; init; }
+    /// <summary>The latest draft of each drafted episode.</summary>
+    [Id(1)] public IReadOnlyList<ConvoCanvas.Content.Series.EpisodeDraft> Latest { get; init; } = [];
+    /// <summary>Drafts kept per episode (every version).</summary>
+    [Id(2)] public Dictionary<int, int> Versions { get; init; } = [];
+    [Id(3)] public ConvoCanvas.Content.Series.SeriesPosts? Posts { get; init; }
+    [Id(4)] public SeriesJobView? Job { get; init; }
+}
+
+/// <summary>A blog series (key: its slug): planned from the notes and conversations, drafted, posted, exported.</summary>
+public interface IBlogSeriesGrain : IGrainWithStringKey
+{
+    Task<ConvoCanvas.Content.Series.SeriesPlan> PlanAsync(SeriesPlanRequest request);
+
+    /// <summary>The plan, its drafts, its posts and the job under way; null before the series was planned.</summary>
+    Task<SeriesView?> GetAsync();
+
+    /// <summary>Starts drafting the episodes asked for, one after another, and returns; <see cref="GetAsync"/> shows the progress. A re-draft keeps the earlier versions.</summary>
+    Task<SeriesJobView> StartDraftAsync(SeriesDraftRequest request);
+
+    /// <summary>Starts writing the posts (three lengths for the season and each episode; with a model when one can), and returns.</summary>
+    Task<SeriesJobView> StartPostsAsync(bool useModel);
+
+    /// <summary>The series as files (<c>hugo</c>, <c>jekyll</c> or <c>obsidian</c>), paths relative to the export folder.</summary>
+    Task<IReadOnlyList<ConvoCanvas.Content.Series.ExportFile>> ExportAsync(string format);
+}
+
+/// <summary>One episode of a series (key: <c>{slug}/{n}</c>): its drafts, every version kept.</summary>
+public interface IBlogEpisodeGrain : IGrainWithStringKey
+{
+    /// <summary>Keeps a new draft as the next version and returns it with its version number.</summary>
+    Task<ConvoCanvas.Content.Series.EpisodeDraft> AddAsync(ConvoCanvas.Content.Series.EpisodeDraft draft);
+
+    Task<IReadOnlyList<ConvoCanvas.Content.Series.EpisodeDraft>> GetDraftsAsync();
 }

@@ -14,7 +14,7 @@ namespace ConvoCanvas.Abstractions;
 public static class ConvoCanvasSerialization
 {
     /// <summary>The library namespaces whose types cross grain boundaries (all immutable records).</summary>
-    public static IReadOnlySet<string> LibraryNamespaces { get; } = new HashSet<string> { "ConvoCanvas.Ingest.Model", "ConvoCanvas.Ingest.Vault", "ConvoCanvas.Cluster.Model", "ConvoCanvas.Cluster.Health", "ConvoCanvas.Cluster.Watching" };
+    public static IReadOnlySet<string> LibraryNamespaces { get; } = new HashSet<string> { "ConvoCanvas.Ingest.Model", "ConvoCanvas.Ingest.Vault", "ConvoCanvas.Cluster.Model", "ConvoCanvas.Cluster.Health", "ConvoCanvas.Cluster.Watching", "ConvoCanvas.Content.Series" };
 
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {

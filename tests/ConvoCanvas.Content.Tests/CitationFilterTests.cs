@@ -18,6 +18,11 @@ public sealed class CitationFilterTests
     [InlineData("Open bracket at the end [2", 3, "Open bracket at the end [2", new int[0], 0)]
     [InlineData("Huge [99999999999999] number.", 3, "Huge number.", new int[0], 1)]
     [InlineData("No evidence at all [1].", 0, "No evidence at all.", new int[0], 1)]
+    [InlineData("Code items[0][5] and m[0][2] stay.", 3, "Code items[0][5] and m[0][2] stay.", new int[0], 0)]
+    [InlineData("In code `x = [1, 5]` and ```\nys[9] = [7]\n``` stay [2].", 3, "In code `x = [1, 5]` and ```\nys[9] = [7]\n``` stay [2].", new[] { 2 }, 0)]
+    [InlineData("Two numbers [1 2] are not a citation.", 3, "Two numbers [1 2] are not a citation.", new int[0], 0)]
+    [InlineData("Para one [9]\n\n[8] Para two.", 3, "Para one\n\n Para two.", new int[0], 2)]
+    [InlineData("Nested [[1]] is text.", 3, "Nested [[1]] is text.", new int[0], 0)]
     public void A_whole_answer_keeps_citations_that_point_at_evidence(string answer, int evidence, string expected, int[] used, int removed)
     {
         var (text, cited, gone) = CitationFilter.Clean(answer, evidence);

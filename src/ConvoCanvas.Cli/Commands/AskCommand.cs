@@ -40,7 +40,8 @@ internal static class AskCommand
             await using var stdout = Console.OpenStandardOutput();
             IReadOnlyList<SearchHitView> sources = [];
             AskEvent? done = null;
-            await foreach (var e in connection.Client.GetGrain<IAskGrain>(0).AskAsync(request, cancellationToken).WithCancellation(cancellationToken))
+            var streamed = new StringBuilder();
+            await foreach (var e in connection.Client.GetGrain<IAskGrain>(Guid.NewGuid()).AskAsync(request, cancellationToken).WithCancellation(cancellationToken))
             {
                 switch (e.Type)
                 {
@@ -58,6 +59,7 @@ internal static class AskCommand
                         Console.Error.WriteLine($"[queued for {e.Model}{(e.QueuePosition is > 0 ? $" behind {e.QueuePosition}" : "")}]");
                         break;
                     case AskEvent.Token when !json:
+                        streamed.Append(e.Text);
                         await stdout.WriteAsync(Encoding.UTF8.GetBytes(e.Text!), cancellationToken);
                         await stdout.FlushAsync(cancellationToken);
                         break;
@@ -86,6 +88,11 @@ internal static class AskCommand
                 return 0;
             }
             var text = new StringBuilder("\n");
+            if (done.Answer is { } final && final != streamed.ToString())
+            {
+                // A last check removed something from what was streamed: the answer as it stands.
+                text.Append("\n(after a last check of the citations:)\n").Append(final).Append('\n');
+            }
             if (sources.Count > 0)
             {
                 text.Append('\n');
@@ -98,6 +105,10 @@ internal static class AskCommand
             }
             await stdout.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancellationToken);
             await stdout.FlushAsync(cancellationToken);
+            if (done.Detail is { } detail && done.AnswerKind == AskEvent.ByModel)
+            {
+                Console.Error.WriteLine($"[{detail}]");
+            }
             if (done.RemovedCitations > 0)
             {
                 Console.Error.WriteLine($"[{done.RemovedCitations} citation(s) pointed at no evidence and were removed]");

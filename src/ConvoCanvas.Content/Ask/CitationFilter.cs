@@ -23,6 +23,12 @@ public sealed class CitationFilter(int evidenceCount)
     /// <summary>White space before a removed citation that another citation follows at once (<c>x [9][1]</c> → <c>x [1]</c>).</summary>
     private string _carried = "";
 
+    /// <summary>The last thing read was a citation (kept or removed), nothing after it yet.</summary>
+    private bool _afterCitation;
+
+    /// <summary>Inside a backtick code span or fence.</summary>
+    private bool _inCode;
+
     public int EvidenceCount { get; } = evidenceCount;
 
     /// <summary>Citation numbers that point at evidence, in the order first cited.</summary>
@@ -90,8 +96,7 @@ public sealed class CitationFilter(int evidenceCount)
                 i = space;
                 break;
             }
-            var before = space > i ? text[space - 1] : _previous;
-            if (text[space] != '[' || IsWordCharacter(before) || before == '[')
+            if (text[space] != '[' || !MayStartCitation(space > i))
             {
                 Emit(output, text, i, space + 1);
                 i = space + 1;
@@ -115,24 +120,32 @@ public sealed class CitationFilter(int evidenceCount)
             }
             if (kept.Count == 0)
             {
-                // Nothing left to cite: the bracket goes, and the space before it, unless a citation follows.
-                _carried = end < text.Length && text[end] == '[' ? _carried + text[i..space] : "";
-                if (_carried.Length > 0)
+                // Nothing left to cite: the bracket goes, and the spaces before it (line breaks stay),
+                // unless another citation follows at once and needs them.
+                var before = _carried + text[i..space];
+                if (end < text.Length && text[end] == '[')
                 {
-                    _previous = ' ';
+                    _carried = before;
                 }
+                else
+                {
+                    _carried = "";
+                    var lineBreak = before.LastIndexOf('\n');
+                    if (lineBreak >= 0)
+                    {
+                        output.Append(before, 0, lineBreak + 1);
+                        _previous = '\n';
+                    }
+                }
+                _afterCitation = true;
                 i = end;
                 continue;
             }
             Emit(output, text, i, space);
-            if (_carried.Length > 0)
-            {
-                output.Append(_carried);
-                _carried = "";
-            }
             var citation = kept.Count == numbers.Count ? text[space..end] : $"[{string.Join(", ", kept.Select(n => n.ToString(CultureInfo.InvariantCulture)))}]";
             output.Append(citation);
             _previous = ']';
+            _afterCitation = true;
             i = end;
         }
         _pending.Clear().Append(text, i, text.Length - i);
@@ -146,12 +159,32 @@ public sealed class CitationFilter(int evidenceCount)
             output.Append(_carried);
             _carried = "";
         }
+        for (var k = from; k < to; k++)
+        {
+            // Inside `code` (a fence's three backticks toggle it an odd number of times too) nothing is a citation.
+            if (text[k] == '`')
+            {
+                _inCode = !_inCode;
+            }
+            if (!char.IsWhiteSpace(text[k]))
+            {
+                _afterCitation = false;
+            }
+        }
         if (to > from)
         {
             output.Append(text, from, to - from);
             _previous = text[to - 1];
         }
     }
+
+    /// <summary>
+    /// Whether a <c>[</c> here may open a citation: not in code, and after white space, after a citation
+    /// (<c>[1][2]</c>), or after anything but a letter, a digit, <c>_</c> or a bracket (so <c>items[0]</c>,
+    /// <c>m[0][2]</c> and <c>[[1]]</c> are text).
+    /// </summary>
+    private bool MayStartCitation(bool afterSpace) =>
+        !_inCode && (afterSpace || _afterCitation || !(IsWordCharacter(_previous) || _previous is '[' or ']'));
 
     private enum Bracket { Citation, Text, Undecided }
 
@@ -163,26 +196,34 @@ public sealed class CitationFilter(int evidenceCount)
         var j = start + 1;
         var digits = 0;
         var value = 0L;
+        var spaced = false;
         while (j < text.Length && j - start <= MaxBracketLength)
         {
             var c = text[j];
             if (c is >= '0' and <= '9')
             {
+                if (spaced)
+                {
+                    // [1 2]: two numbers without a comma are not a citation.
+                    return Bracket.Text;
+                }
                 value = Math.Min(value * 10 + (c - '0'), int.MaxValue);
                 digits++;
             }
-            else if (c == ',' || c == ' ')
+            else if (c == ' ')
             {
-                if (c == ',')
+                spaced = digits > 0;
+            }
+            else if (c == ',')
+            {
+                if (digits == 0)
                 {
-                    if (digits == 0)
-                    {
-                        return Bracket.Text;
-                    }
-                    numbers.Add((int)value);
-                    value = 0;
-                    digits = 0;
+                    return Bracket.Text;
                 }
+                numbers.Add((int)value);
+                value = 0;
+                digits = 0;
+                spaced = false;
             }
             else if (c == ']')
             {

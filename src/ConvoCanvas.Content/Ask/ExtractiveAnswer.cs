@@ -14,11 +14,14 @@ public static class ExtractiveAnswer
         text.Append("No model could write an answer (").Append(why.TrimEnd('.')).Append("). The passages that match best:\n");
         foreach (var passage in evidence.Take(passages))
         {
-            var quote = AskPrompt.Shorten(passage.Text.ReplaceLineEndings(" "), characters);
+            var quote = Quote(AskPrompt.Shorten(passage.Text.ReplaceLineEndings(" "), characters));
             text.Append("\n> ").Append(quote).Append(" [").Append(passage.Number).Append("]\n");
         }
         return text.ToString();
     }
+
+    /// <summary>A passage's own brackets as parentheses, so a <c>[2]</c> in a note is not read as a citation.</summary>
+    public static string Quote(string text) => text.Replace('[', '(').Replace(']', ')');
 
     /// <summary>What to say when search found nothing: no evidence, so no answer is guessed.</summary>
     public static string NoEvidence(string question) =>

@@ -31,7 +31,7 @@ public static partial class EpisodeWriter
             var source = episode.Sources[n - 1];
             text.Append("## ").Append(Day(moment.At)).Append(": ").Append(Short(moment.Text, 70)).Append("\n\n");
             text.Append(Bridge(source, previous)).Append("\n\n");
-            text.Append("> ").Append(AskPrompt.Shorten(source.Text.ReplaceLineEndings(" "), 600)).Append(" [^").Append(n).Append("]\n\n");
+            text.Append("> ").Append(ExtractiveAnswer.Quote(AskPrompt.Shorten(source.Text.ReplaceLineEndings(" "), 600))).Append(" [^").Append(n).Append("]\n\n");
             cited.Add(n);
             previous = moment.At;
         }

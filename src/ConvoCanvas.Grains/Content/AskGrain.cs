@@ -5,7 +5,6 @@ using ConvoCanvas.Abstractions.Client;
 using ConvoCanvas.Content.Ask;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Orleans.Concurrency;
 
 namespace ConvoCanvas.Grains.Content;
 
@@ -13,16 +12,31 @@ namespace ConvoCanvas.Grains.Content;
 /// Answers a question from the notes and conversations: hybrid search for evidence, a prompt with the
 /// evidence numbered, the router's model under a GPU lease, and the answer streamed with its citations
 /// checked (<see cref="CitationFilter"/>). No evidence: it says so and asks no model. No model: it quotes
-/// the evidence instead (<see cref="ExtractiveAnswer"/>). A stateless worker: it keeps nothing.
+/// the evidence instead (<see cref="ExtractiveAnswer"/>). One activation per question; it keeps nothing
+/// and goes once the answer is done.
 /// </summary>
-[StatelessWorker, Reentrant]
 public sealed class AskGrain(IOptions<AskOptions> options, ILogger<AskGrain> logger) : Grain, IAskGrain
 {
-    private static readonly AskPrompt Prompt = new();
-
     public async IAsyncEnumerable<AskEvent> AskAsync(AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        try
+        {
+            await foreach (var e in AnswerAsync(request, cancellationToken).WithCancellation(cancellationToken))
+            {
+                yield return e;
+            }
+        }
+        finally
+        {
+            // One question per activation: it goes once this answer is done (or abandoned).
+            DeactivateOnIdle();
+        }
+    }
+
+    private async IAsyncEnumerable<AskEvent> AnswerAsync(AskRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var question = Validate(request);
+        var prompt = new AskPrompt { AnswerTokens = Math.Clamp(request.MaxTokens ?? 1_024, 16, 4_096) };
         var search = await GrainFactory.GetGrain<ISearchGrain>(0).SearchAsync(new SearchRequest
         {
             Query = question,
@@ -42,16 +56,16 @@ public sealed class AskGrain(IOptions<AskOptions> options, ILogger<AskGrain> log
             yield break;
         }
 
-        var passages = evidence.Select((hit, i) => new EvidencePassage(i + 1, hit.Title, Where(hit), hit.At, hit.Text ?? hit.Snippet)).ToList();
-        var numCtx = Prompt.ContextFor(question, passages);
+        var passages = evidence.Select((hit, i) => new EvidencePassage(i + 1, hit.Title, Where(hit), hit.At, string.IsNullOrWhiteSpace(hit.Text) ? hit.Snippet : hit.Text)).ToList();
+        var numCtx = prompt.ContextFor(question, passages);
         var generation = new GenerationRequest
         {
             Model = request.Model,
             Kind = request.Kind ?? TaskKinds.Chat,
             System = AskPrompt.System,
-            Prompt = Prompt.Build(question, passages, numCtx),
+            Prompt = prompt.Build(question, passages, numCtx),
             NumCtx = numCtx,
-            MaxTokens = request.MaxTokens ?? Prompt.AnswerTokens,
+            MaxTokens = prompt.AnswerTokens,
             Priority = ModelPriorities.Interactive,
             Caller = request.Caller ?? "ask",
         };
@@ -110,6 +124,11 @@ public sealed class AskGrain(IOptions<AskOptions> options, ILogger<AskGrain> log
             await events.DisposeAsync();
         }
 
+        var rest = noModel is null ? filter.Finish() : "";
+        if (noModel is null && answer.Length == 0 && rest.Trim().Length == 0)
+        {
+            noModel = $"{model} wrote nothing";
+        }
         if (noModel is not null)
         {
             var quoted = ExtractiveAnswer.Build(passages, noModel);
@@ -119,7 +138,6 @@ public sealed class AskGrain(IOptions<AskOptions> options, ILogger<AskGrain> log
             yield return new AskEvent { Type = AskEvent.Done, Answer = text, AnswerKind = AskEvent.Extractive, Citations = used, Detail = noModel };
             yield break;
         }
-        var rest = filter.Finish();
         answer.Append(rest);
         if (rest.Length > 0)
         {

@@ -374,13 +374,31 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
         var name = loading.Name;
         try
         {
-            foreach (var victim in victims)
+            double seconds;
+            try
             {
-                await _ollama!.UnloadAsync(victim);
-                _logger.LogInformation("Unloaded {Model} to make room for {For}", victim, name);
+                foreach (var victim in victims)
+                {
+                    await _ollama!.UnloadAsync(victim);
+                    _logger.LogInformation("Unloaded {Model} to make room for {For}", victim, name);
+                }
+                seconds = await _ollama!.LoadAsync(name, loading.NumCtx, OllamaGateway.KeepForever);
             }
-            var seconds = await _ollama!.LoadAsync(name, loading.NumCtx, OllamaGateway.KeepForever);
-            var running = (await _ollama.RunningAsync()).FirstOrDefault(r => r.Name == name);
+            catch (Exception e)
+            {
+                LoadFailed(loading, e);
+                return;
+            }
+            // Loaded: a failure to read /api/ps now only leaves the measurement unknown until the next reconcile.
+            RunningModelInfo? running = null;
+            try
+            {
+                running = (await _ollama.RunningAsync()).FirstOrDefault(r => r.Name == name);
+            }
+            catch (OllamaException e)
+            {
+                _logger.LogWarning("Loaded {Model}, but /api/ps did not answer: {Message}", name, e.Message);
+            }
             // While Ollama loaded, the books may have swapped the entry for one with a new spec (a pin, a
             // measured size: RebuildCatalogue): the entry in the books is the one that becomes ready.
             var booked = Booked(loading);
@@ -397,32 +415,34 @@ public sealed class GpuSchedulerGrain : Grain, IGpuSchedulerGrain, IRemindable
             _logger.LogInformation("Loaded {Model} with num_ctx {NumCtx} in {Seconds:0.00} s ({Vram} in VRAM)", name, loading.NumCtx, seconds, running is null ? "unknown" : VramEstimate.Gb(running.SizeVramBytes));
             _ = RecordLoadAsync(name, seconds, running?.SizeVramBytes, loading.NumCtx, null);
         }
-        catch (Exception e)
-        {
-            _state.RemoveLoaded(Booked(loading));
-            var problem = Problem(e);
-            var message = e is OllamaException ? e.Message : $"loading '{name}' failed: {e.Message}";
-            _logger.LogWarning("Loading {Model} failed: {Message}", name, message);
-            if (e is OllamaUnavailableException)
-            {
-                _liveness = _liveness with { State = OllamaLivenessView.Unreachable, Detail = e.Message, CheckedAt = DateTimeOffset.UtcNow };
-            }
-            // The requests waiting for it hear why, rather than waiting for a load that will fail again.
-            foreach (var pending in _state.Queue.Where(p => p.Model == name).ToList())
-            {
-                _state.Dequeue(pending);
-                if (_ticketsByRequest.TryGetValue(pending.Request.Id, out var waiting))
-                {
-                    waiting.Done.TrySetException(new ModelRequestException(problem, $"could not load '{name}': {message}"));
-                }
-            }
-            _ = RecordLoadAsync(name, 0, null, loading.NumCtx, message);
-        }
         finally
         {
             _loading = null;
             Pump();
         }
+    }
+
+    /// <summary>A load that failed: out of the books, and the requests waiting for it hear why rather than waiting for a load that will fail again.</summary>
+    private void LoadFailed(LoadedModel loading, Exception e)
+    {
+        var name = loading.Name;
+        _state.RemoveLoaded(Booked(loading));
+        var problem = Problem(e);
+        var message = e is OllamaException ? e.Message : $"loading '{name}' failed: {e.Message}";
+        _logger.LogWarning("Loading {Model} failed: {Message}", name, message);
+        if (e is OllamaUnavailableException)
+        {
+            _liveness = _liveness with { State = OllamaLivenessView.Unreachable, Detail = e.Message, CheckedAt = DateTimeOffset.UtcNow };
+        }
+        foreach (var pending in _state.Queue.Where(p => p.Model == name).ToList())
+        {
+            _state.Dequeue(pending);
+            if (_ticketsByRequest.TryGetValue(pending.Request.Id, out var waiting))
+            {
+                waiting.Done.TrySetException(new ModelRequestException(problem, $"could not load '{name}': {message}"));
+            }
+        }
+        _ = RecordLoadAsync(name, 0, null, loading.NumCtx, message);
     }
 
     /// <summary>The books' entry for a model being loaded: the same object, or the one that replaced it; put back if it went.</summary>

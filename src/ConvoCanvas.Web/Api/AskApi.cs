@@ -16,8 +16,9 @@ internal static class AskApi
     /// <summary>
     /// POST /api/ask {question, kind, model, vault, sourceKind, evidence, maxTokens}: server-sent events
     /// <c>evidence</c> (the numbered sources), <c>routed</c>/<c>queued</c>/<c>started</c>, <c>token</c>s
-    /// and <c>done</c> (the final answer, its citations, how many were removed), or <c>error</c> mid-way.
-    /// A question that cannot be asked gets a problem answer with a status code instead.
+    /// and <c>done</c> (the final answer, its citations, how many were removed), or <c>error</c> mid-way
+    /// (a named model that is not installed, a silo failure). A question that cannot be asked (empty,
+    /// too long, a bad filter, search off) gets a problem answer with a status code instead.
     /// </summary>
     private static async Task AskAsync(HttpContext http, IGrainFactory grains)
     {
@@ -26,8 +27,9 @@ internal static class AskApi
         {
             request = await http.Request.ReadFromJsonAsync<AskRequest>(Json, http.RequestAborted);
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // Malformed JSON, or a body that is not JSON at all (another content type).
             await Results.Problem($"the body is not a question: {e.Message}", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http);
             return;
         }
@@ -37,7 +39,7 @@ internal static class AskApi
             return;
         }
         request = request with { Caller = request.Caller ?? $"ask over http {http.Connection.RemoteIpAddress}" };
-        var events = grains.GetGrain<IAskGrain>(0).AskAsync(request, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
+        var events = grains.GetGrain<IAskGrain>(Guid.NewGuid()).AskAsync(request, http.RequestAborted).GetAsyncEnumerator(http.RequestAborted);
         try
         {
             bool any;
@@ -73,8 +75,9 @@ internal static class AskApi
                     any = await events.MoveNextAsync();
                 }
             }
-            catch (Exception e) when (e is ModelRequestException or ArgumentException or InvalidOperationException)
+            catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
             {
+                // The stream has begun: whatever went wrong is said as its last event, not a cut-off connection.
                 var error = JsonSerializer.Serialize(new { error = e.Message, problem = (e as ModelRequestException)?.Problem.ToString() }, Json);
                 await http.Response.WriteAsync($"event: error\ndata: {error}\n\n", http.RequestAborted);
             }

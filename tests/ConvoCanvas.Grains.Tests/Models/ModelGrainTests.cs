@@ -153,7 +153,11 @@ public sealed class PriorityTests(PriorityCluster fleet) : IClassFixture<Priorit
     }
 }
 
-public sealed class PinCluster : ModelCluster;
+public sealed class PinCluster : ModelCluster
+{
+    // No preloads: a test here holds Ollama's loads, and a preload held then would queue its load first.
+    protected override void Configure(ModelOptions options) => options.Preload = false;
+}
 
 public sealed class PinTests(PinCluster fleet) : IClassFixture<PinCluster>
 {

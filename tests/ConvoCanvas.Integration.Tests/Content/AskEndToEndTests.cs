@@ -149,7 +149,7 @@ public sealed partial class AskEndToEndTests(PostgresServer server) : IAsyncLife
             var lines = block.Split('\n');
             var name = lines.First(l => l.StartsWith("event: ", StringComparison.Ordinal))["event: ".Length..];
             var data = lines.First(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..];
-            Assert.NotEqual("error", name);
+            Assert.True(name != "error", $"the answer ended with an error: {data}");
             events.Add((name, JsonDocument.Parse(data).RootElement.Clone()));
         }
         return events;

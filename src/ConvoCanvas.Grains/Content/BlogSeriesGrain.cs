@@ -1,0 +1,281 @@
+using ConvoCanvas.Abstractions;
+using ConvoCanvas.Content.Series;
+using ConvoCanvas.Content.Text;
+using ConvoCanvas.Search.Embeddings;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ConvoCanvas.Grains.Content;
+
+[GenerateSerializer, Alias("convocanvas.BlogSeriesState")]
+public sealed class BlogSeriesState
+{
+    [Id(0)] public SeriesPlan? Plan { get; set; }
+    [Id(1)] public SeriesPosts? Posts { get; set; }
+    [Id(2)] public SeriesJobView? Job { get; set; }
+}
+
+/// <summary>
+/// A blog series (key: its slug). Planning gathers evidence by hybrid search on the topic (dates and vault
+/// as filters), embeds each source's passage and hands both to <see cref="SeriesPlanner"/>. Drafting and
+/// posting run as a job beside the grain's calls, one episode after another, so a slow model never holds a
+/// caller past its timeout: <see cref="GetAsync"/> reports the progress. Drafts go to the episode grains;
+/// model work goes through the router and the GPU scheduler at batch priority, and when no model can
+/// serve, the extractive draft (or posts) is made instead and says why.
+/// </summary>
+public sealed class BlogSeriesGrain(
+    [PersistentState("series", ProviderNames.Storage)] IPersistentState<BlogSeriesState> state,
+    IServiceProvider services,
+    IOptions<AskOptions> askOptions,
+    ILogger<BlogSeriesGrain> logger) : Grain, IBlogSeriesGrain
+{
+    private const int DraftContextTokens = 8_192;
+
+    private string Slug => this.GetPrimaryKeyString();
+
+    public async Task<SeriesPlan> PlanAsync(SeriesPlanRequest request)
+    {
+        if (state.State.Job is { Running: true } job)
+        {
+            throw new InvalidOperationException($"series '{Slug}' is busy ({job.Kind}: {job.Done} of {job.Total}); plan it again when that is done");
+        }
+        if (string.IsNullOrWhiteSpace(request.Topic))
+        {
+            throw new ArgumentException("the topic is empty");
+        }
+        var embedder = services.GetService<IEmbedder>() ?? throw new InvalidOperationException("search is not configured on this silo (ConvoCanvas:Search), and a series is planned from search");
+        var search = await GrainFactory.GetGrain<ISearchGrain>(0).SearchAsync(new SearchRequest
+        {
+            Query = request.Topic,
+            Limit = Math.Clamp(request.MaxSources, 3, 100),
+            Since = request.From,
+            Until = request.To,
+            Vault = request.Vault,
+            Kind = request.Vault is null ? null : "note",
+            IncludeText = true,
+        });
+        var hits = search.Hits.Where(h => h.KeywordRank is not null || h.VectorSimilarity is not { } similarity || similarity >= askOptions.Value.MinSimilarity).ToList();
+        var undated = hits.Count(h => h.At is null);
+        var sources = hits.Where(h => h.At is not null).Select(h => new SeriesSource
+        {
+            Id = h.SourceId,
+            Kind = h.Kind,
+            Title = string.IsNullOrWhiteSpace(h.Title) ? "(untitled)" : h.Title,
+            Path = h.Path,
+            Vault = h.Vault,
+            Anchor = h.Anchor,
+            Heading = h.Heading,
+            At = h.At!.Value,
+            Text = h.Text ?? h.Snippet,
+            Tags = h.Tags,
+        }).ToList();
+        var vectors = await embedder.EmbedAsync(sources.Select(s => $"{s.Title}\n\n{s.Text}").ToList());
+        SeriesPlan plan;
+        try
+        {
+            plan = SeriesPlanner.Plan(request.Topic, sources, vectors, request.Episodes, request.From, request.To);
+        }
+        catch (SeriesPlanningException e)
+        {
+            throw new ArgumentException(e.Message);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            throw new ArgumentException(e.Message.Split(" (Parameter", 2)[0]);
+        }
+        if (plan.Slug != Slug)
+        {
+            throw new ArgumentException($"the topic '{request.Topic}' makes the series '{plan.Slug}', not '{Slug}'");
+        }
+        if (undated > 0)
+        {
+            plan = plan with { Notes = [.. plan.Notes, $"{undated} source(s) without a date left out"] };
+        }
+        state.State.Plan = plan;
+        state.State.Posts = null;
+        await state.WriteStateAsync();
+        logger.LogInformation("Planned series {Slug}: {Episodes} episodes from {Sources} sources", Slug, plan.Episodes.Count, sources.Count);
+        return plan;
+    }
+
+    public async Task<SeriesView?> GetAsync()
+    {
+        if (state.State.Plan is not { } plan)
+        {
+            return null;
+        }
+        var latest = new List<EpisodeDraft>();
+        var versions = new Dictionary<int, int>();
+        foreach (var episode in plan.Episodes)
+        {
+            var drafts = await Episode(episode.Number).GetDraftsAsync();
+            versions[episode.Number] = drafts.Count;
+            if (drafts.Count > 0)
+            {
+                latest.Add(drafts[^1]);
+            }
+        }
+        return new SeriesView { Plan = plan, Latest = latest, Versions = versions, Posts = state.State.Posts, Job = state.State.Job };
+    }
+
+    public async Task<SeriesJobView> StartDraftAsync(SeriesDraftRequest request)
+    {
+        var plan = RequirePlan();
+        if (request.Episode is { } only && (only < 1 || only > plan.Episodes.Count))
+        {
+            throw new ArgumentException($"series '{Slug}' has episodes 1 to {plan.Episodes.Count}, not {only}");
+        }
+        var episodes = request.Episode is { } n ? [plan.Episodes[n - 1]] : plan.Episodes.ToList();
+        var job = await StartAsync("draft", episodes.Count);
+        _ = RunAsync(job, async () =>
+        {
+            foreach (var episode in episodes)
+            {
+                await UpdateAsync(j => j with { Current = $"episode {episode.Number}: {episode.Title}" });
+                var draft = await DraftAsync(plan, episode, request);
+                await Episode(episode.Number).AddAsync(draft);
+                await UpdateAsync(j => j with
+                {
+                    Done = j.Done + 1,
+                    ModelCalls = j.ModelCalls + draft.ModelCalls,
+                    PromptTokens = j.PromptTokens + draft.PromptTokens,
+                    OutputTokens = j.OutputTokens + draft.OutputTokens,
+                    Problems = draft.Note is null ? j.Problems : [.. j.Problems, $"episode {episode.Number}: {draft.Note}"],
+                });
+            }
+        });
+        return job;
+    }
+
+    public async Task<SeriesJobView> StartPostsAsync(bool useModel)
+    {
+        var plan = RequirePlan();
+        var job = await StartAsync("posts", plan.Episodes.Count + 1);
+        _ = RunAsync(job, async () =>
+        {
+            var writer = new PostMaker(GrainFactory, useModel, $"series {Slug} posts");
+            await UpdateAsync(j => j with { Current = "the season" });
+            var season = await writer.SetAsync(PostWriter.ForSeason(plan), SeasonMaterial(plan));
+            await UpdateAsync(j => j with { Done = 1 });
+            var sets = new Dictionary<int, PostSet>();
+            foreach (var episode in plan.Episodes)
+            {
+                await UpdateAsync(j => j with { Current = $"episode {episode.Number}: {episode.Title}" });
+                var drafts = await Episode(episode.Number).GetDraftsAsync();
+                sets[episode.Number] = await writer.SetAsync(PostWriter.ForEpisode(plan, episode), EpisodeMaterial(plan, episode, drafts.LastOrDefault()));
+                await UpdateAsync(j => j with { Done = j.Done + 1, ModelCalls = writer.Calls, PromptTokens = writer.PromptTokens, OutputTokens = writer.OutputTokens });
+            }
+            state.State.Posts = new SeriesPosts
+            {
+                Season = season,
+                Episodes = sets,
+                Kind = writer.Calls > 0 && writer.NoModel is null ? EpisodeDraft.ByModel : EpisodeDraft.Extractive,
+                ModelCalls = writer.Calls,
+                Shortened = writer.Shortened,
+                Cut = writer.Cut,
+            };
+            await UpdateAsync(j => j with { Problems = writer.NoModel is null ? j.Problems : [.. j.Problems, writer.NoModel] });
+        });
+        return job;
+    }
+
+    public async Task<IReadOnlyList<ExportFile>> ExportAsync(string format)
+    {
+        var plan = RequirePlan();
+        var drafts = new Dictionary<int, EpisodeDraft>();
+        foreach (var episode in plan.Episodes)
+        {
+            if ((await Episode(episode.Number).GetDraftsAsync()) is { Count: > 0 } versions)
+            {
+                drafts[episode.Number] = versions[^1];
+            }
+        }
+        return SeriesExport.Files(plan, drafts, state.State.Posts, format);
+    }
+
+    private async Task<EpisodeDraft> DraftAsync(SeriesPlan plan, EpisodePlan episode, SeriesDraftRequest request)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (!request.UseModel)
+        {
+            return EpisodeWriter.Extractive(plan, episode, 0, now);
+        }
+        try
+        {
+            var answer = await ModelText.GenerateAsync(GrainFactory, new GenerationRequest
+            {
+                Model = request.Model,
+                Kind = request.Kind ?? TaskKinds.Summarise,
+                System = EpisodeWriter.System,
+                Prompt = EpisodeWriter.Prompt(plan, episode, DraftContextTokens),
+                NumCtx = DraftContextTokens,
+                MaxTokens = 1_500,
+                Priority = ModelPriorities.Batch,
+                Caller = $"series {Slug} episode {episode.Number}",
+            });
+            if (string.IsNullOrWhiteSpace(answer.Text))
+            {
+                return EpisodeWriter.Extractive(plan, episode, 0, now, $"{answer.Model} wrote nothing") with { ModelCalls = 1 };
+            }
+            return EpisodeWriter.FromModel(plan, episode, answer.Text, 0, now, answer.Model, 1, answer.Stats?.PromptTokens ?? 0, answer.Stats?.OutputTokens ?? 0);
+        }
+        catch (ModelRequestException failure) when (ModelText.NoModel(failure))
+        {
+            return EpisodeWriter.Extractive(plan, episode, 0, now, $"no model could draft it: {failure.Message}");
+        }
+    }
+
+    private static string SeasonMaterial(SeriesPlan plan) =>
+        $"Series: {plan.Topic}\n" + string.Join('\n', plan.Episodes.Select(e => $"{e.Number}. {e.Title} ({EpisodeWriter.Day(e.From)} to {EpisodeWriter.Day(e.To)}): {e.Moments.FirstOrDefault()?.Text}"));
+
+    private static string EpisodeMaterial(SeriesPlan plan, EpisodePlan episode, EpisodeDraft? draft) =>
+        $"Series: {plan.Topic}, part {episode.Number}: {episode.Title}\n"
+        + string.Join('\n', episode.Moments.Select(m => $"- {EpisodeWriter.Day(m.At)}: {m.Text}"))
+        + (draft is null ? "" : "\n\nThe episode:\n" + TextLength.Fit(draft.Markdown, 3_000))
+        + $"\n\nHashtags to use: {string.Join(' ', PostWriter.Hashtags(episode.Sources))}";
+
+    private SeriesPlan RequirePlan() =>
+        state.State.Plan ?? throw new ArgumentException($"series '{Slug}' is not planned yet: convocanvas series plan --topic \"…\"");
+
+    private IBlogEpisodeGrain Episode(int number) => GrainFactory.GetGrain<IBlogEpisodeGrain>($"{Slug}/{number}");
+
+    private async Task<SeriesJobView> StartAsync(string kind, int total)
+    {
+        if (state.State.Job is { Running: true } running)
+        {
+            throw new InvalidOperationException($"series '{Slug}' is busy ({running.Kind}: {running.Done} of {running.Total})");
+        }
+        var job = new SeriesJobView { Kind = kind, Running = true, Total = total, StartedAt = DateTimeOffset.UtcNow };
+        state.State.Job = job;
+        await state.WriteStateAsync();
+        return job;
+    }
+
+    private async Task UpdateAsync(Func<SeriesJobView, SeriesJobView> change)
+    {
+        state.State.Job = change(state.State.Job!);
+        await state.WriteStateAsync();
+    }
+
+    /// <summary>The job's work beside the grain's calls; the grain stays active until it ends, and a failure is recorded, not lost.</summary>
+    private async Task RunAsync(SeriesJobView job, Func<Task> work)
+    {
+        this.DelayDeactivation(TimeSpan.FromHours(2));
+        try
+        {
+            await work();
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Series {Slug}: {Kind} failed", Slug, job.Kind);
+            state.State.Job = state.State.Job! with { Problems = [.. state.State.Job!.Problems, $"{job.Kind} failed: {e.Message}"] };
+        }
+        finally
+        {
+            state.State.Job = state.State.Job! with { Running = false, Current = null, FinishedAt = DateTimeOffset.UtcNow };
+            await state.WriteStateAsync();
+            this.DelayDeactivation(TimeSpan.Zero);
+        }
+    }
+}
