@@ -103,6 +103,15 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
 
         /// <summary>With <see cref="Forecast"/> and <see cref="Preload"/>: how often to look again while a session's model is not loaded.</summary>
         public double ForecastWakeSeconds { get; init; } = 5;
+
+        /// <summary>With <see cref="Forecast"/>: a preload into free VRAM (evicting nothing) needs only this many interactive requests expected.</summary>
+        public double FillMinExpected { get; init; } = 0.5;
+
+        /// <summary>With <see cref="Forecast"/>: if the most valuable model is not worth its victims, try the next ones.</summary>
+        public bool PreloadTryAll { get; init; }
+
+        /// <summary>With <see cref="Forecast"/>: how much the rate of new sessions on a model weighs against its current session's next turn.</summary>
+        public double StartRateWeight { get; init; } = 1;
     }
 
     private readonly Settings _settings = settings ?? new Settings();
@@ -371,7 +380,7 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
 
     /// <summary>Interactive requests expected for the model soon: the conversation-scale count over its horizon plus the longer one over its.</summary>
     private double ExpectedInteractive(string model, double now) => _settings.Forecast
-        ? _forecast.RateAt(model, now) * _settings.ForecastHorizonSeconds
+        ? _forecast.RateAt(model, now, _settings.StartRateWeight) * _settings.ForecastHorizonSeconds
         : _sessionDemand.RateAt(model, now) * _settings.SessionHorizonSeconds + _demand.RateAt(model, now) * _settings.DemandHorizonSeconds;
 
     /// <summary>
@@ -384,32 +393,29 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
         {
             return null;
         }
-        ModelSpec? best = null;
-        var bestValue = 0.0;
-        foreach (var spec in state.Catalogue.Models)
-        {
-            if (state.FindLoaded(spec.Name) is not null || ExpectedInteractive(spec.Name, state.Now) < _settings.PreloadMinExpected)
-            {
-                continue;
-            }
-            var value = Value(spec, 0, state);
-            if (value > bestValue)
-            {
-                (best, bestValue) = (spec, value);
-            }
-        }
-        if (best is null)
-        {
-            return null;
-        }
-        var numCtx = StickyContext(best.Name, LastContext(best.Name), state);
+        // The models not loaded, most valuable first; the first that is worth its victims is loaded.
         var idle = state.Loaded.Where(m => m.Idle && !m.Spec.Pinned).ToList();
-        var victims = Victims(VramEstimate.Of(best, numCtx).TotalBytes - (state.BudgetBytes - state.LoadedBytes), idle, state);
-        if (victims is null || bestValue < _settings.PreloadGain * victims.Sum(v => KeepValue(v, state)))
+        var candidates = state.Catalogue.Models
+            .Where(spec => state.FindLoaded(spec.Name) is null)
+            .Select(spec => (Spec: spec, Value: Value(spec, 0, state), Expected: ExpectedInteractive(spec.Name, state.Now)))
+            .Where(c => c.Value > 0 && c.Expected >= (_settings.Forecast ? Math.Min(_settings.FillMinExpected, _settings.PreloadMinExpected) : _settings.PreloadMinExpected))
+            .OrderByDescending(c => c.Value)
+            .ToList();
+        foreach (var (spec, value, expected) in candidates)
         {
-            return null;
+            var numCtx = StickyContext(spec.Name, LastContext(spec.Name), state);
+            var victims = Victims(VramEstimate.Of(spec, numCtx).TotalBytes - (state.BudgetBytes - state.LoadedBytes), idle, state);
+            var minExpected = victims is [] && _settings.Forecast ? _settings.FillMinExpected : _settings.PreloadMinExpected;
+            if (victims is not null && expected >= minExpected && value >= _settings.PreloadGain * victims.Sum(v => KeepValue(v, state)))
+            {
+                return new LoadDecision(spec.Name, numCtx, victims.Select(v => v.Name).ToList(), Preload: true);
+            }
+            if (!_settings.Forecast || !_settings.PreloadTryAll)
+            {
+                return null;
+            }
         }
-        return new LoadDecision(best.Name, numCtx, victims.Select(v => v.Name).ToList(), Preload: true);
+        return null;
     }
 
     /// <summary>The num_ctx last asked of the model (2048 if never).</summary>

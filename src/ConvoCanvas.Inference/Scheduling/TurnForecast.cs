@@ -59,7 +59,7 @@ public sealed class TurnForecast(double sessionBreakSeconds = 600, double startH
         _models.TryGetValue(model, out var history) && now - history.Last <= SessionBreakSeconds;
 
     /// <summary>Interactive requests per second expected for the model now: its session's next turn, plus new sessions.</summary>
-    public double RateAt(string model, double now) => SessionRate(model, now) + _starts.RateAt(model, now);
+    public double RateAt(string model, double now, double startWeight = 1) => SessionRate(model, now) + startWeight * _starts.RateAt(model, now);
 
     /// <summary>
     /// The chance the session goes on, over the mean time to its next turn if it does (a rate, so a model asked every
