@@ -84,6 +84,34 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
 
         /// <summary>How long a num_ctx asked of a model is remembered when choosing the context to load it with.</summary>
         public double ContextMemorySeconds { get; init; } = 3600;
+
+        /// <summary>
+        /// Experimental: weigh interactive demand by a <see cref="TurnForecast"/> (each model's own gaps between turns,
+        /// and how often sessions start on it) instead of the two decayed counts, and wake up while a session's model is
+        /// out of VRAM so a quiet card can swap it back.
+        /// </summary>
+        public bool Forecast { get; init; }
+
+        /// <summary>With <see cref="Forecast"/>: a request more than this long after the model's previous one starts a new session.</summary>
+        public double SessionBreakSeconds { get; init; } = 600;
+
+        /// <summary>With <see cref="Forecast"/>: half-life of the count of sessions started on each model.</summary>
+        public double StartHalfLifeSeconds { get; init; } = 7200;
+
+        /// <summary>With <see cref="Forecast"/>: expected interactive requests = forecast rate × this.</summary>
+        public double ForecastHorizonSeconds { get; init; } = 300;
+
+        /// <summary>With <see cref="Forecast"/> and <see cref="Preload"/>: how often to look again while a session's model is not loaded.</summary>
+        public double ForecastWakeSeconds { get; init; } = 5;
+
+        /// <summary>With <see cref="Forecast"/>: a preload into free VRAM (evicting nothing) needs only this many interactive requests expected.</summary>
+        public double FillMinExpected { get; init; } = 0.5;
+
+        /// <summary>With <see cref="Forecast"/>: if the most valuable model is not worth its victims, try the next ones.</summary>
+        public bool PreloadTryAll { get; init; }
+
+        /// <summary>With <see cref="Forecast"/>: how much the rate of new sessions on a model weighs against its current session's next turn.</summary>
+        public double StartRateWeight { get; init; } = 1;
     }
 
     private readonly Settings _settings = settings ?? new Settings();
@@ -91,6 +119,7 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
     private readonly DemandTracker _batchDemand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
     private readonly DemandTracker _backgroundDemand = new((settings ?? new Settings()).DemandHalfLifeSeconds);
     private readonly DemandTracker _sessionDemand = new((settings ?? new Settings()).SessionHalfLifeSeconds);
+    private readonly TurnForecast _forecast = new((settings ?? new Settings()).SessionBreakSeconds, (settings ?? new Settings()).StartHalfLifeSeconds);
     private readonly Dictionary<(Priority, string), double> _laneServedAt = [];
     private readonly Dictionary<string, Dictionary<int, double>> _contextsAsked = new(StringComparer.Ordinal);
 
@@ -115,6 +144,7 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
             case Priority.Interactive:
                 _demand.Observe(request.Model, state.Now);
                 _sessionDemand.Observe(request.Model, state.Now);
+                _forecast.Observe(request.Model, state.Now);
                 break;
             case Priority.Batch:
                 _batchDemand.Observe(request.Model, state.Now);
@@ -143,6 +173,12 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
             {
                 next = next is null ? promotedAt : Math.Min(next.Value, promotedAt);
             }
+        }
+        // A session's model out of VRAM: its forecast changes with time, so look again (a quiet card may swap it back).
+        if (_settings is { Forecast: true, Preload: true } && next is null && state.Queue.Count == 0
+            && state.Catalogue.Models.Any(m => state.FindLoaded(m.Name) is null && _forecast.InSession(m.Name, state.Now)))
+        {
+            next = state.Now + _settings.ForecastWakeSeconds;
         }
         return next;
     }
@@ -343,8 +379,9 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
     }
 
     /// <summary>Interactive requests expected for the model soon: the conversation-scale count over its horizon plus the longer one over its.</summary>
-    private double ExpectedInteractive(string model, double now) =>
-        _sessionDemand.RateAt(model, now) * _settings.SessionHorizonSeconds + _demand.RateAt(model, now) * _settings.DemandHorizonSeconds;
+    private double ExpectedInteractive(string model, double now) => _settings.Forecast
+        ? _forecast.RateAt(model, now, _settings.StartRateWeight) * _settings.ForecastHorizonSeconds
+        : _sessionDemand.RateAt(model, now) * _settings.SessionHorizonSeconds + _demand.RateAt(model, now) * _settings.DemandHorizonSeconds;
 
     /// <summary>
     /// With nothing queued and the load slot free: the model not loaded that people are most likely to ask for next,
@@ -356,32 +393,29 @@ public sealed class ConvoCanvasPolicy(ConvoCanvasPolicy.Settings? settings = nul
         {
             return null;
         }
-        ModelSpec? best = null;
-        var bestValue = 0.0;
-        foreach (var spec in state.Catalogue.Models)
-        {
-            if (state.FindLoaded(spec.Name) is not null || ExpectedInteractive(spec.Name, state.Now) < _settings.PreloadMinExpected)
-            {
-                continue;
-            }
-            var value = Value(spec, 0, state);
-            if (value > bestValue)
-            {
-                (best, bestValue) = (spec, value);
-            }
-        }
-        if (best is null)
-        {
-            return null;
-        }
-        var numCtx = StickyContext(best.Name, LastContext(best.Name), state);
+        // The models not loaded, most valuable first; the first that is worth its victims is loaded.
         var idle = state.Loaded.Where(m => m.Idle && !m.Spec.Pinned).ToList();
-        var victims = Victims(VramEstimate.Of(best, numCtx).TotalBytes - (state.BudgetBytes - state.LoadedBytes), idle, state);
-        if (victims is null || bestValue < _settings.PreloadGain * victims.Sum(v => KeepValue(v, state)))
+        var candidates = state.Catalogue.Models
+            .Where(spec => state.FindLoaded(spec.Name) is null)
+            .Select(spec => (Spec: spec, Value: Value(spec, 0, state), Expected: ExpectedInteractive(spec.Name, state.Now)))
+            .Where(c => c.Value > 0 && c.Expected >= (_settings.Forecast ? Math.Min(_settings.FillMinExpected, _settings.PreloadMinExpected) : _settings.PreloadMinExpected))
+            .OrderByDescending(c => c.Value)
+            .ToList();
+        foreach (var (spec, value, expected) in candidates)
         {
-            return null;
+            var numCtx = StickyContext(spec.Name, LastContext(spec.Name), state);
+            var victims = Victims(VramEstimate.Of(spec, numCtx).TotalBytes - (state.BudgetBytes - state.LoadedBytes), idle, state);
+            var minExpected = victims is [] && _settings.Forecast ? _settings.FillMinExpected : _settings.PreloadMinExpected;
+            if (victims is not null && expected >= minExpected && value >= _settings.PreloadGain * victims.Sum(v => KeepValue(v, state)))
+            {
+                return new LoadDecision(spec.Name, numCtx, victims.Select(v => v.Name).ToList(), Preload: true);
+            }
+            if (!_settings.Forecast || !_settings.PreloadTryAll)
+            {
+                return null;
+            }
         }
-        return new LoadDecision(best.Name, numCtx, victims.Select(v => v.Name).ToList(), Preload: true);
+        return null;
     }
 
     /// <summary>The num_ctx last asked of the model (2048 if never).</summary>
