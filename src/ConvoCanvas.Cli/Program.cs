@@ -16,6 +16,7 @@ root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(GpuCommand.Create());
 root.Subcommands.Add(ChatCommand.Create());
 root.Subcommands.Add(AskCommand.Create());
+root.Subcommands.Add(SeriesCommand.Create());
 root.Subcommands.Add(ClusterCommand.Create());
 
 return await root.Parse(args).InvokeAsync();

@@ -31,6 +31,7 @@ public static class WebExtensions
         app.MapModelsApi();
         app.MapClusterApi();
         app.MapAskApi();
+        app.MapSeriesApi();
         return app;
     }
 
