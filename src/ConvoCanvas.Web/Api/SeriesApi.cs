@@ -29,6 +29,30 @@ internal static class SeriesApi
         // GET /api/series/{slug}/export?format=hugo|jekyll|obsidian: the files, paths relative to the export folder.
         app.MapGet("/api/series/{slug}/export", (string slug, string? format, IGrainFactory grains) =>
             Answer(() => grains.GetGrain<IBlogSeriesGrain>(slug).ExportAsync(format ?? "hugo")));
+        // GET /api/series/{slug}/export.zip?format=: the same files as a zip to unpack into a site or a vault.
+        app.MapGet("/api/series/{slug}/export.zip", async (string slug, string? format, IGrainFactory grains) =>
+        {
+            IReadOnlyList<ConvoCanvas.Content.Series.ExportFile> files;
+            try
+            {
+                files = await grains.GetGrain<IBlogSeriesGrain>(slug).ExportAsync(format ?? "hugo");
+            }
+            catch (ArgumentException e)
+            {
+                return Results.Problem(e.Message, statusCode: StatusCodes.Status400BadRequest);
+            }
+            using var zip = new MemoryStream();
+            using (var archive = new System.IO.Compression.ZipArchive(zip, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+            {
+                foreach (var file in files)
+                {
+                    var entry = archive.CreateEntry(file.Path, System.IO.Compression.CompressionLevel.Optimal);
+                    await using var writer = new StreamWriter(entry.Open());
+                    await writer.WriteAsync(file.Content);
+                }
+            }
+            return Results.File(zip.ToArray(), "application/zip", $"{slug}-{format ?? "hugo"}.zip");
+        });
     }
 
     private static async Task<IResult> Answer<T>(Func<Task<T>> call, int status = StatusCodes.Status200OK)

@@ -10,6 +10,11 @@ internal static class Links
         ? $"vaults/{Uri.EscapeDataString(hit.Vault ?? hit.Source)}/notes/{string.Join('/', hit.Path.Split('/').Select(Uri.EscapeDataString))}{(hit.Anchor is null ? "" : "#" + hit.Anchor.TrimStart('#'))}"
         : $"conversations/{Uri.EscapeDataString(hit.Path)}{(hit.Anchor is null ? "" : "#m-" + hit.Anchor)}";
 
+    /// <summary>A series' source: the note at its heading, or the conversation at its message.</summary>
+    public static string To(ConvoCanvas.Content.Series.SeriesSource source) => source.Kind == "note"
+        ? $"vaults/{Uri.EscapeDataString(source.Vault ?? "")}/notes/{string.Join('/', source.Path.Split('/').Select(Uri.EscapeDataString))}{(source.Anchor is null ? "" : "#" + source.Anchor.TrimStart('#'))}"
+        : $"conversations/{Uri.EscapeDataString(source.Path)}{(source.Anchor is null ? "" : "#m-" + source.Anchor)}";
+
     public static IEnumerable<(string Text, bool Marked)> Segments(SearchHitView hit)
     {
         var at = 0;
