@@ -78,10 +78,12 @@ public sealed record SeriesPlanRequest
     [Id(1)] public DateTimeOffset? From { get; init; }
     [Id(2)] public DateTimeOffset? To { get; init; }
     [Id(3)] public int Episodes { get; init; } = 8;
-    /// <summary>Only this vault's notes (and no conversations).</summary>
+    /// <summary>Only this vault's notes (the conversations still count).</summary>
     [Id(4)] public string? Vault { get; init; }
     /// <summary>How many notes and conversations search may bring (at most 100).</summary>
     [Id(5)] public int MaxSources { get; init; } = 100;
+    /// <summary>Plan over a series of another topic that has the same slug (its drafts become history).</summary>
+    [Id(6)] public bool Replace { get; init; }
 }
 
 /// <summary>Which episodes to draft, and whether to ask a model (else, or when none can, the extractive draft).</summary>
@@ -113,6 +115,8 @@ public sealed record SeriesJobView
     [Id(8)] public int OutputTokens { get; init; }
     [Id(9)] public DateTimeOffset StartedAt { get; init; }
     [Id(10)] public DateTimeOffset? FinishedAt { get; init; }
+    /// <summary>Why the job failed (or was cut off by a restart); null when it did its work.</summary>
+    [Id(11)] public string? Error { get; init; }
 }
 
 /// <summary>A series as its page shows it: the plan, each episode's latest draft, the posts, the job under way.</summary>

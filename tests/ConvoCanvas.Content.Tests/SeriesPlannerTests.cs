@@ -143,6 +143,13 @@ public sealed class SeriesPlannerTests
         Assert.Equal([1, 2], draft.Citations.Select(c => c.N));
         Assert.Contains("[^1]: Topic 0 note 0", draft.Markdown);
         Assert.DoesNotContain("[^3]:", draft.Markdown);
+
+        // Code the model writes keeps its brackets; only citations become footnotes.
+        var code = EpisodeWriter.FromModel(plan, plan.Episodes[0], "Set it [1]:\n\n```json\n{\"gpus\": [0, 1]}\n```\n\nand m[0][2] too [01].", 3, Start, "m");
+        Assert.Contains("Set it [^1]:", code.Markdown);
+        Assert.Contains("{\"gpus\": [0, 1]}", code.Markdown);
+        Assert.Contains("m[0][2] too [^1].", code.Markdown);
+        Assert.Equal(0, code.RemovedCitations);
     }
 
     [Fact]
@@ -184,6 +191,12 @@ public sealed class SeriesPlannerTests
         Assert.Matches(@"^content/posts/home-lab/01-topic-0-note-\d\.md$", SeriesExport.Files(plan, drafts, posts, "hugo")[0].Path);
         Assert.Matches(@"^_posts/2025-10-03-home-lab-01-topic-0-note-\d\.md$", SeriesExport.Files(plan, drafts, posts, "jekyll")[0].Path);
         Assert.Throws<ArgumentException>(() => SeriesExport.Files(plan, drafts, posts, "wordpress"));
+
+        // Template syntax quoted from a note is text on the site, not code it runs.
+        var templated = drafts.ToDictionary(d => d.Key, d => d.Value with { Markdown = d.Value.Markdown + "\n{{< youtube abc >}} {{% note %}} {{ site.title }}\n" });
+        Assert.Contains("{{</* youtube abc */>}} {{%/* note */%}}", SeriesExport.Files(plan, templated, posts, "hugo")[0].Content);
+        Assert.Contains("render_with_liquid: false\n", SeriesExport.Files(plan, templated, posts, "jekyll")[0].Content);
+        Assert.Contains("[[home-lab/01-", SeriesExport.Files(plan, drafts, posts, "obsidian").Single(f => f.Path == "home-lab/home-lab.md").Content);
     }
 
     private static float[] Unit(Random random)

@@ -21,6 +21,9 @@ public sealed class TextLengthTests
         Assert.Equal("Short enough.", TextLength.Fit("Short enough.", 20));
         Assert.Equal("First sentence here. Second one.", TextLength.Fit("First sentence here. Second one. Third sentence is long.", 40));
         Assert.Equal("one two three…", TextLength.Fit("one two three four five six", 16));
+        // A number cut in two does not end a sentence.
+        Assert.Equal("Version…", TextLength.Fit("Version 3.14 is out now.", 10));
+        Assert.Equal("It is out.", TextLength.Fit("It is out. Version 3.14 is here.", 21));
     }
 
     private static readonly string[] Pieces =

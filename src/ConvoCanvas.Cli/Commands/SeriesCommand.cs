@@ -27,8 +27,9 @@ internal static class SeriesCommand
         var from = new Option<DateTimeOffset?>("--from") { Description = "only sources from this date (yyyy-MM-dd)" };
         var to = new Option<DateTimeOffset?>("--to") { Description = "only sources until this date (yyyy-MM-dd), that day included" };
         var episodes = new Option<int>("--episodes") { Description = "how many episodes (fewer when the sources do not make that many)", DefaultValueFactory = _ => 8 };
-        var vault = new Option<string?>("--vault") { Description = "only this vault's notes" };
-        var command = new Command("plan", "Plan a series: episodes by time and topic, each with a title, dates, key moments and its sources.") { topic, from, to, episodes, vault };
+        var vault = new Option<string?>("--vault") { Description = "only this vault's notes (conversations still count)" };
+        var replace = new Option<bool>("--replace") { Description = "plan over a series of another topic with the same name" };
+        var command = new Command("plan", "Plan a series: episodes by time and topic, each with a title, dates, key moments and its sources.") { topic, from, to, episodes, vault, replace };
         command.SetGrainAction(async (parse, connection, _) =>
         {
             var request = new SeriesPlanRequest
@@ -38,6 +39,7 @@ internal static class SeriesCommand
                 To = parse.GetValue(to) is { } until ? until.AddDays(1).AddTicks(-1) : null,
                 Episodes = parse.GetValue(episodes),
                 Vault = parse.GetValue(vault),
+                Replace = parse.GetValue(replace),
             };
             var slug = TextLength.Slug(request.Topic);
             var grain = connection.Client.GetGrain<IBlogSeriesGrain>(slug);
@@ -118,6 +120,7 @@ internal static class SeriesCommand
                 Model = parse.GetValue(model),
             });
             var finished = await FollowAsync(grain, job, "drafting", parse.WantsJson(), cancellationToken);
+            Failed(finished);
             var view = await Get(connection, name);
             var drafted = view.Latest.Where(d => parse.GetValue(episode) is not { } only || d.Episode == only).ToList();
             if (parse.WantsJson())
@@ -164,6 +167,7 @@ internal static class SeriesCommand
             var grain = connection.Client.GetGrain<IBlogSeriesGrain>(name);
             var job = await grain.StartPostsAsync(!parse.GetValue(noModel));
             var finished = await FollowAsync(grain, job, "writing posts", parse.WantsJson(), cancellationToken);
+            Failed(finished);
             var posts = (await Get(connection, name)).Posts ?? throw new CliException($"no posts were made: {string.Join("; ", finished.Problems)}");
             if (parse.WantsJson())
             {
@@ -207,27 +211,36 @@ internal static class SeriesCommand
         command.SetGrainAction(async (parse, connection, cancellationToken) =>
         {
             var files = await connection.Client.GetGrain<IBlogSeriesGrain>(parse.GetValue(slug)!).ExportAsync(parse.GetValue(format)!);
-            var root = Path.GetFullPath(parse.GetValue(to)!);
+            var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parse.GetValue(to)!));
             var written = new List<string>();
             var unchanged = new List<string>();
             foreach (var file in files)
             {
                 var target = Path.GetFullPath(Path.Combine(root, file.Path));
-                if (!target.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                var relative = Path.GetRelativePath(root, target);
+                if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
                 {
                     throw new CliException($"refusing to write '{file.Path}': it is outside {root}");
                 }
-                if (File.Exists(target) && await File.ReadAllTextAsync(target, cancellationToken) == file.Content)
-                {
-                    unchanged.Add(file.Path);
-                    continue;
-                }
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                // Written beside and moved over, so a file is never left half-written.
                 var temporary = target + ".convocanvas-tmp";
-                await File.WriteAllTextAsync(temporary, file.Content, cancellationToken);
-                File.Move(temporary, target, overwrite: true);
-                written.Add(file.Path);
+                try
+                {
+                    if (File.Exists(target) && await File.ReadAllTextAsync(target, cancellationToken) == file.Content)
+                    {
+                        unchanged.Add(file.Path);
+                        continue;
+                    }
+                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                    // Written beside and moved over, so a file is never left half-written.
+                    await File.WriteAllTextAsync(temporary, file.Content, cancellationToken);
+                    File.Move(temporary, target, overwrite: true);
+                    written.Add(file.Path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                    throw new CliException($"cannot write {target}: {e.Message} ({written.Count} file(s) written before it)");
+                }
             }
             if (parse.WantsJson())
             {
@@ -253,9 +266,21 @@ internal static class SeriesCommand
     {
         async Task<SeriesJobView> Poll(ProgressTask? task)
         {
+            // A job that shows no progress for this long is given up on (the silo still runs it).
+            var stall = TimeSpan.FromMinutes(30);
+            var lastChange = DateTimeOffset.UtcNow;
+            var lastDone = -1;
             while (true)
             {
                 var job = (await grain.GetAsync())?.Job ?? started;
+                if (job.Done != lastDone)
+                {
+                    (lastDone, lastChange) = (job.Done, DateTimeOffset.UtcNow);
+                }
+                else if (DateTimeOffset.UtcNow - lastChange > stall)
+                {
+                    throw new CliException($"{what} made no progress for {stall.TotalMinutes:0} minutes ({job.Done} of {job.Total}); see 'convocanvas series show'");
+                }
                 if (task is not null)
                 {
                     task.MaxValue = Math.Max(1, job.Total);
@@ -276,6 +301,15 @@ internal static class SeriesCommand
         return await CommandRunner.Screen.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .StartAsync(progress => Poll(progress.AddTask(what, maxValue: started.Total)));
+    }
+
+    /// <summary>A job that failed (or was cut off) is an error: exit code 1, with why.</summary>
+    private static void Failed(SeriesJobView job)
+    {
+        if (job.Error is { } error)
+        {
+            throw new CliException(error);
+        }
     }
 
     private static string Shorten(string text) => text.Length <= 50 ? text : text[..49] + "…";

@@ -31,6 +31,9 @@ public sealed class CitationFilter(int evidenceCount)
 
     public int EvidenceCount { get; } = evidenceCount;
 
+    /// <summary>How a kept citation is written (for example as markdown footnotes); null keeps the model's own bracket.</summary>
+    public Func<IReadOnlyList<int>, string>? Render { get; init; }
+
     /// <summary>Citation numbers that point at evidence, in the order first cited.</summary>
     public IReadOnlyList<int> Used => _used;
 
@@ -142,7 +145,9 @@ public sealed class CitationFilter(int evidenceCount)
                 continue;
             }
             Emit(output, text, i, space);
-            var citation = kept.Count == numbers.Count ? text[space..end] : $"[{string.Join(", ", kept.Select(n => n.ToString(CultureInfo.InvariantCulture)))}]";
+            var citation = Render is { } render ? render(kept)
+                : kept.Count == numbers.Count ? text[space..end]
+                : $"[{string.Join(", ", kept.Select(n => n.ToString(CultureInfo.InvariantCulture)))}]";
             output.Append(citation);
             _previous = ']';
             _afterCitation = true;

@@ -25,4 +25,6 @@ public sealed record EpisodeDraft
     public int PromptTokens { get; init; }
     public int OutputTokens { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>The plan it was drafted from (<see cref="SeriesPlan.PlannedAt"/>): after a re-plan, older drafts are history, not the episode.</summary>
+    public DateTimeOffset PlannedAt { get; init; }
 }

@@ -84,8 +84,10 @@ public static partial class EpisodeWriter
     public static EpisodeDraft FromModel(SeriesPlan series, EpisodePlan episode, string answer, int version, DateTimeOffset createdAt, string model,
         int modelCalls = 1, int promptTokens = 0, int outputTokens = 0)
     {
-        var (clean, used, removed) = CitationFilter.Settle(answer, episode.Sources.Count);
-        var body = Citation().Replace(clean.Trim(), m => string.Concat(m.Groups[1].Value.Split(',').Select(n => $"[^{n.Trim()}]")));
+        // The filter writes each kept citation as footnotes itself, so code and brackets it leaves alone stay as they were.
+        var filter = new CitationFilter(episode.Sources.Count) { Render = numbers => string.Concat(numbers.Select(n => $"[^{n}]")) };
+        var body = (filter.Append(answer) + filter.Finish()).Trim();
+        var (used, removed) = (filter.Used, filter.Removed);
         // A heading the model added anyway at the top is dropped: the episode's title is ours.
         body = LeadingTitle().Replace(body, "");
         var text = new StringBuilder(Heading(series, episode));
@@ -151,9 +153,6 @@ public static partial class EpisodeWriter
             .Select(s => new DraftCitation(Number(episode, s.Id), s.Id, s.Path, s.Anchor, s.Title)).ToList();
 
     private static string Short(string text, int max) => text.Length <= max ? text.TrimEnd('.') : AskPrompt.Shorten(text, max);
-
-    [GeneratedRegex(@"(?<![\p{L}\p{N}_\[])\[(\d+(?:\s*,\s*\d+)*)\](?!\()")]
-    private static partial Regex Citation();
 
     [GeneratedRegex(@"\A\s*#\s[^\n]*\n")]
     private static partial Regex LeadingTitle();

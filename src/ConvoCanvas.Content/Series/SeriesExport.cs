@@ -40,6 +40,12 @@ public static class SeriesExport
                 // Static sites take the title from the front matter.
                 body = StripTitle(body);
             }
+            if (format == "hugo")
+            {
+                // Shortcode syntax quoted from a note is shown, not run: Hugo's comment form prints it literally.
+                body = body.Replace("{{<", "{{</*", StringComparison.Ordinal).Replace(">}}", "*/>}}", StringComparison.Ordinal)
+                    .Replace("{{%", "{{%/*", StringComparison.Ordinal).Replace("%}}", "*/%}}", StringComparison.Ordinal);
+            }
             files.Add(new ExportFile(path, FrontMatter(series, episode, draft, format) + body));
         }
         files.Add(new ExportFile(format switch
@@ -66,7 +72,8 @@ public static class SeriesExport
         var text = new StringBuilder("---\n");
         if (format == "jekyll")
         {
-            text.Append("layout: post\n");
+            // Liquid in a quoted note ({{ }}, {% %}) is text, not template code.
+            text.Append("layout: post\nrender_with_liquid: false\n");
         }
         text.Append("title: ").Append(Quote(episode.Title)).Append('\n');
         text.Append("date: ").Append(EpisodeWriter.Day(episode.To)).Append('\n');
@@ -94,7 +101,7 @@ public static class SeriesExport
         {
             var link = format switch
             {
-                "obsidian" => $"[[{names[episode.Number]}|{episode.Title}]]",
+                "obsidian" => $"[[{series.Slug}/{names[episode.Number]}|{episode.Title.Replace("|", "-", StringComparison.Ordinal).Replace("]]", ")", StringComparison.Ordinal)}]]",
                 "hugo" => $"[{episode.Title}]({names[episode.Number]}/)",
                 _ => $"{episode.Title}",
             };

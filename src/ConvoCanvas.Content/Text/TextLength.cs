@@ -26,7 +26,7 @@ public static class TextLength
             return text;
         }
         var head = info.SubstringByTextElements(0, limit);
-        var sentence = LastSentenceEnd(head);
+        var sentence = LastSentenceEnd(head, text);
         if (sentence >= head.Length / 3)
         {
             return head[..sentence].TrimEnd();
@@ -39,16 +39,17 @@ public static class TextLength
     }
 
     /// <summary>Index just after the last sentence end (<c>.</c>, <c>!</c>, <c>?</c>, or a line break) followed by white space or the end.</summary>
-    private static int LastSentenceEnd(string text)
+    private static int LastSentenceEnd(string head, string whole)
     {
-        for (var i = text.Length - 1; i > 0; i--)
+        for (var i = head.Length - 1; i > 0; i--)
         {
-            var c = text[i];
+            var c = head[i];
             if (c == '\n')
             {
                 return i;
             }
-            if (c is '.' or '!' or '?' or '…' && (i == text.Length - 1 || char.IsWhiteSpace(text[i + 1])))
+            // What follows is read in the whole text: "3." cut from "3.14" does not end a sentence.
+            if (c is '.' or '!' or '?' or '…' or '。' or '！' or '？' && (i + 1 >= whole.Length || char.IsWhiteSpace(whole[i + 1]) || c is '。' or '！' or '？'))
             {
                 return i + 1;
             }

@@ -32,7 +32,33 @@ public sealed class BlogSeriesGrain(
 {
     private const int DraftContextTokens = 8_192;
 
+    /// <summary>The job and the grain's calls both write the state; one write at a time keeps the etag right.</summary>
+    private readonly SemaphoreSlim _writing = new(1, 1);
+
     private string Slug => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A job saved as running did not survive the activation that ran it (a restart, a crash).
+        if (state.State.Job is { Running: true } job)
+        {
+            state.State.Job = job with { Running = false, Current = null, FinishedAt = DateTimeOffset.UtcNow, Error = $"interrupted after {job.Done} of {job.Total} (the silo stopped); start it again" };
+            await WriteAsync();
+        }
+    }
+
+    private async Task WriteAsync()
+    {
+        await _writing.WaitAsync();
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        finally
+        {
+            _writing.Release();
+        }
+    }
 
     public async Task<SeriesPlan> PlanAsync(SeriesPlanRequest request)
     {
@@ -44,18 +70,35 @@ public sealed class BlogSeriesGrain(
         {
             throw new ArgumentException("the topic is empty");
         }
+        if (request.Episodes < 1 || request.Episodes > SeriesPlanner.MaxEpisodes)
+        {
+            throw new ArgumentException($"a series has 1 to {SeriesPlanner.MaxEpisodes} episodes, not {request.Episodes}");
+        }
+        if (TextLength.Slug(request.Topic) != Slug)
+        {
+            throw new ArgumentException($"the topic '{request.Topic}' makes the series '{TextLength.Slug(request.Topic)}', not '{Slug}'");
+        }
+        if (state.State.Plan is { } earlier && !string.Equals(earlier.Topic, request.Topic.Trim(), StringComparison.OrdinalIgnoreCase) && !request.Replace)
+        {
+            throw new ArgumentException($"series '{Slug}' is already '{earlier.Topic}'; plan '{request.Topic.Trim()}' over it with --replace, or word the topic differently");
+        }
         var embedder = services.GetService<IEmbedder>() ?? throw new InvalidOperationException("search is not configured on this silo (ConvoCanvas:Search), and a series is planned from search");
-        var search = await GrainFactory.GetGrain<ISearchGrain>(0).SearchAsync(new SearchRequest
+        var query = new SearchRequest
         {
             Query = request.Topic,
             Limit = Math.Clamp(request.MaxSources, 3, 100),
             Since = request.From,
             Until = request.To,
-            Vault = request.Vault,
-            Kind = request.Vault is null ? null : "note",
             IncludeText = true,
-        });
-        var hits = search.Hits.Where(h => h.KeywordRank is not null || h.VectorSimilarity is not { } similarity || similarity >= askOptions.Value.MinSimilarity).ToList();
+        };
+        var search = GrainFactory.GetGrain<ISearchGrain>(0);
+        // One vault's notes and every conversation: two searches, the better half of each by score.
+        var found = request.Vault is null
+            ? (await search.SearchAsync(query)).Hits
+            : (await search.SearchAsync(query with { Vault = request.Vault, Kind = "note" })).Hits
+                .Concat((await search.SearchAsync(query with { Kind = "conversation" })).Hits)
+                .OrderByDescending(h => h.Score).Take(query.Limit).ToList();
+        var hits = found.Where(h => h.KeywordRank is not null || h.VectorSimilarity is not { } similarity || similarity >= askOptions.Value.MinSimilarity).ToList();
         var undated = hits.Count(h => h.At is null);
         var sources = hits.Where(h => h.At is not null).Select(h => new SeriesSource
         {
@@ -84,17 +127,13 @@ public sealed class BlogSeriesGrain(
         {
             throw new ArgumentException(e.Message.Split(" (Parameter", 2)[0]);
         }
-        if (plan.Slug != Slug)
-        {
-            throw new ArgumentException($"the topic '{request.Topic}' makes the series '{plan.Slug}', not '{Slug}'");
-        }
         if (undated > 0)
         {
             plan = plan with { Notes = [.. plan.Notes, $"{undated} source(s) without a date left out"] };
         }
         state.State.Plan = plan;
         state.State.Posts = null;
-        await state.WriteStateAsync();
+        await WriteAsync();
         logger.LogInformation("Planned series {Slug}: {Episodes} episodes from {Sources} sources", Slug, plan.Episodes.Count, sources.Count);
         return plan;
     }
@@ -111,9 +150,9 @@ public sealed class BlogSeriesGrain(
         {
             var drafts = await Episode(episode.Number).GetDraftsAsync();
             versions[episode.Number] = drafts.Count;
-            if (drafts.Count > 0)
+            if (Current(plan, drafts) is { } draft)
             {
-                latest.Add(drafts[^1]);
+                latest.Add(draft);
             }
         }
         return new SeriesView { Plan = plan, Latest = latest, Versions = versions, Posts = state.State.Posts, Job = state.State.Job };
@@ -133,7 +172,7 @@ public sealed class BlogSeriesGrain(
             foreach (var episode in episodes)
             {
                 await UpdateAsync(j => j with { Current = $"episode {episode.Number}: {episode.Title}" });
-                var draft = await DraftAsync(plan, episode, request);
+                var draft = await DraftAsync(plan, episode, request) with { PlannedAt = plan.PlannedAt };
                 await Episode(episode.Number).AddAsync(draft);
                 await UpdateAsync(j => j with
                 {
@@ -152,18 +191,19 @@ public sealed class BlogSeriesGrain(
     {
         var plan = RequirePlan();
         var job = await StartAsync("posts", plan.Episodes.Count + 1);
+        state.State.Posts = null;
         _ = RunAsync(job, async () =>
         {
             var writer = new PostMaker(GrainFactory, useModel, $"series {Slug} posts");
             await UpdateAsync(j => j with { Current = "the season" });
-            var season = await writer.SetAsync(PostWriter.ForSeason(plan), SeasonMaterial(plan));
+            var season = await writer.SetAsync(PostWriter.ForSeason(plan), SeasonMaterial(plan), PostWriter.Hashtags(plan.Episodes.SelectMany(e => e.Sources)));
             await UpdateAsync(j => j with { Done = 1 });
             var sets = new Dictionary<int, PostSet>();
             foreach (var episode in plan.Episodes)
             {
                 await UpdateAsync(j => j with { Current = $"episode {episode.Number}: {episode.Title}" });
                 var drafts = await Episode(episode.Number).GetDraftsAsync();
-                sets[episode.Number] = await writer.SetAsync(PostWriter.ForEpisode(plan, episode), EpisodeMaterial(plan, episode, drafts.LastOrDefault()));
+                sets[episode.Number] = await writer.SetAsync(PostWriter.ForEpisode(plan, episode), EpisodeMaterial(plan, episode, Current(plan, drafts)), PostWriter.Hashtags(episode.Sources));
                 await UpdateAsync(j => j with { Done = j.Done + 1, ModelCalls = writer.Calls, PromptTokens = writer.PromptTokens, OutputTokens = writer.OutputTokens });
             }
             state.State.Posts = new SeriesPosts
@@ -186,9 +226,9 @@ public sealed class BlogSeriesGrain(
         var drafts = new Dictionary<int, EpisodeDraft>();
         foreach (var episode in plan.Episodes)
         {
-            if ((await Episode(episode.Number).GetDraftsAsync()) is { Count: > 0 } versions)
+            if (Current(plan, await Episode(episode.Number).GetDraftsAsync()) is { } draft)
             {
-                drafts[episode.Number] = versions[^1];
+                drafts[episode.Number] = draft;
             }
         }
         return SeriesExport.Files(plan, drafts, state.State.Posts, format);
@@ -235,6 +275,10 @@ public sealed class BlogSeriesGrain(
         + (draft is null ? "" : "\n\nThe episode:\n" + TextLength.Fit(draft.Markdown, 3_000))
         + $"\n\nHashtags to use: {string.Join(' ', PostWriter.Hashtags(episode.Sources))}";
 
+    /// <summary>The episode's latest draft of this plan; drafts of an earlier plan are history.</summary>
+    private static EpisodeDraft? Current(SeriesPlan plan, IReadOnlyList<EpisodeDraft> drafts) =>
+        drafts.LastOrDefault(d => d.PlannedAt == plan.PlannedAt);
+
     private SeriesPlan RequirePlan() =>
         state.State.Plan ?? throw new ArgumentException($"series '{Slug}' is not planned yet: convocanvas series plan --topic \"…\"");
 
@@ -248,14 +292,14 @@ public sealed class BlogSeriesGrain(
         }
         var job = new SeriesJobView { Kind = kind, Running = true, Total = total, StartedAt = DateTimeOffset.UtcNow };
         state.State.Job = job;
-        await state.WriteStateAsync();
+        await WriteAsync();
         return job;
     }
 
     private async Task UpdateAsync(Func<SeriesJobView, SeriesJobView> change)
     {
         state.State.Job = change(state.State.Job!);
-        await state.WriteStateAsync();
+        await WriteAsync();
     }
 
     /// <summary>The job's work beside the grain's calls; the grain stays active until it ends, and a failure is recorded, not lost.</summary>
@@ -269,12 +313,19 @@ public sealed class BlogSeriesGrain(
         catch (Exception e)
         {
             logger.LogWarning(e, "Series {Slug}: {Kind} failed", Slug, job.Kind);
-            state.State.Job = state.State.Job! with { Problems = [.. state.State.Job!.Problems, $"{job.Kind} failed: {e.Message}"] };
+            state.State.Job = state.State.Job! with { Error = $"{job.Kind} failed: {e.Message}" };
         }
         finally
         {
             state.State.Job = state.State.Job! with { Running = false, Current = null, FinishedAt = DateTimeOffset.UtcNow };
-            await state.WriteStateAsync();
+            try
+            {
+                await WriteAsync();
+            }
+            catch (Exception e)
+            {
+                logger.LogWarning(e, "Series {Slug}: the end of the {Kind} job was not saved", Slug, job.Kind);
+            }
             this.DelayDeactivation(TimeSpan.Zero);
         }
     }

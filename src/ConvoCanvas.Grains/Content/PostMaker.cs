@@ -9,7 +9,7 @@ namespace ConvoCanvas.Grains.Content;
 /// over its limit is sent back once to be shortened; still over, it is cut at a sentence boundary
 /// (<see cref="TextLength.Fit"/>). So no post exceeds its limit, whatever the model writes.
 /// </summary>
-internal sealed class PostMaker(IGrainFactory grains, bool useModel, string caller)
+internal sealed partial class PostMaker(IGrainFactory grains, bool useModel, string caller)
 {
     public int Calls { get; private set; }
     public int PromptTokens { get; private set; }
@@ -20,24 +20,32 @@ internal sealed class PostMaker(IGrainFactory grains, bool useModel, string call
     /// <summary>Why the posts are extractive, once a model could not serve.</summary>
     public string? NoModel { get; private set; }
 
-    public async Task<PostSet> SetAsync(PostSet extractive, string material)
+    public async Task<PostSet> SetAsync(PostSet extractive, string material, IReadOnlyList<string> hashtags)
     {
         if (!useModel || NoModel is not null)
         {
             return extractive;
         }
         var posts = new List<string>();
+        var fallback = new[] { extractive.Short, extractive.Medium, extractive.Long };
+        var i = 0;
         foreach (var (name, limit) in PostSet.Lengths)
         {
-            var post = await PostAsync(name, limit, material);
+            var post = await PostAsync(name, limit, $"{material}\n\nHashtags to end with: {string.Join(' ', hashtags)}");
             if (post is null)
             {
                 return extractive;
             }
-            posts.Add(post);
+            // The sources' hashtags end every post, whole; an empty answer keeps the extractive post.
+            var body = TrailingHashtags().Replace(post, "").Trim();
+            posts.Add(body.Length == 0 ? fallback[i] : PostWriter.Compose(body, hashtags, limit));
+            i++;
         }
         return new PostSet(posts[0], posts[1], posts[2]);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(\s*#[\p{L}\p{N}_]+)+\s*$")]
+    private static partial System.Text.RegularExpressions.Regex TrailingHashtags();
 
     private async Task<string?> PostAsync(string name, int limit, string material)
     {
