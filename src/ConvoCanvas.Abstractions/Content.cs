@@ -158,3 +158,48 @@ public interface IBlogEpisodeGrain : IGrainWithStringKey
 
     Task<IReadOnlyList<ConvoCanvas.Content.Series.EpisodeDraft>> GetDraftsAsync();
 }
+
+/// <summary>A continuation brief to make for a conversation that overflows a window.</summary>
+[GenerateSerializer, Immutable, Alias("convocanvas.BriefRequest")]
+public sealed record BriefRequest
+{
+    [Id(0)] public required string ConversationId { get; init; }
+    /// <summary>The window the brief must fit, in tokens.</summary>
+    [Id(1)] public int WindowTokens { get; init; } = 8_192;
+    [Id(2)] public string? Model { get; init; }
+    /// <summary>The router's task kind (<c>summarise</c> by default).</summary>
+    [Id(3)] public string? Kind { get; init; }
+    /// <summary>False: the extractive brief, without asking a model.</summary>
+    [Id(4)] public bool UseModel { get; init; } = true;
+    /// <summary>The model's own window (its num_ctx): the pieces of the conversation are cut to fit it.</summary>
+    [Id(5)] public int ModelWindow { get; init; } = 8_192;
+    [Id(6)] public string? Caller { get; init; }
+}
+
+/// <summary>A brief as it is made: <c>progress</c> lines, then <c>done</c> with the brief.</summary>
+[GenerateSerializer, Immutable, Alias("convocanvas.BriefEvent")]
+public sealed record BriefEvent
+{
+    public const string Progress = "progress";
+    public const string Done = "done";
+
+    [Id(0)] public required string Type { get; init; }
+    /// <summary>For <c>progress</c>: what is being done.</summary>
+    [Id(1)] public string? Text { get; init; }
+    [Id(2)] public string? Markdown { get; init; }
+    /// <summary><c>model</c> or <c>extractive</c>.</summary>
+    [Id(3)] public string? Kind { get; init; }
+    [Id(4)] public int Tokens { get; init; }
+    [Id(5)] public int WindowTokens { get; init; }
+    [Id(6)] public int Pieces { get; init; }
+    [Id(7)] public int ModelCalls { get; init; }
+    [Id(8)] public string? Model { get; init; }
+    /// <summary>Why the brief is extractive when a model was asked for.</summary>
+    [Id(9)] public string? Detail { get; init; }
+}
+
+/// <summary>Makes a continuation brief with a model by map-reduce (one activation per brief, like Ask).</summary>
+public interface IBriefGrain : IGrainWithGuidKey
+{
+    IAsyncEnumerable<BriefEvent> BriefAsync(BriefRequest request, CancellationToken cancellationToken = default);
+}

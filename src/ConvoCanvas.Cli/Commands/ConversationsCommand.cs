@@ -11,6 +11,7 @@ internal static class ConversationsCommand
         var command = new Command("conversations", "List and read imported conversations.");
         command.Subcommands.Add(CreateList());
         command.Subcommands.Add(CreateShow());
+        command.Subcommands.Add(CreateBrief());
         return command;
     }
 
@@ -52,6 +53,71 @@ internal static class ConversationsCommand
             return 0;
         });
         return command;
+    }
+
+    private static Command CreateBrief()
+    {
+        var id = new Argument<string>("id") { Description = "the conversation id, {source}:{external id}" };
+        var window = new Option<string>("--window") { Description = "the window the brief must fit: tokens, or 8k, 32k (×1024)", DefaultValueFactory = _ => "8k" };
+        var model = new Option<string?>("--model") { Description = "a model by name (else the router's summarise model)" };
+        var kind = new Option<string?>("--kind") { Description = "the router's task kind" };
+        var modelWindow = new Option<string>("--model-window") { Description = "the model's own window, which the pieces are cut to fit", DefaultValueFactory = _ => "8k" };
+        var noModel = new Option<bool>("--no-model") { Description = "the extractive brief, without a model" };
+        var command = new Command("brief", "A continuation brief that fits a window, written by a model by map-reduce (extractive when no model can); ready to paste into a new chat.")
+        {
+            id, window, model, kind, modelWindow, noModel,
+        };
+        command.SetGrainAction(async (parse, connection, cancellationToken) =>
+        {
+            var request = new BriefRequest
+            {
+                ConversationId = parse.GetValue(id)!,
+                WindowTokens = Tokens(parse.GetValue(window)!, "--window"),
+                ModelWindow = Tokens(parse.GetValue(modelWindow)!, "--model-window"),
+                Model = parse.GetValue(model),
+                Kind = parse.GetValue(kind),
+                UseModel = !parse.GetValue(noModel),
+                Caller = $"cli {Environment.UserName}@{Environment.MachineName}",
+            };
+            var json = parse.WantsJson();
+            BriefEvent? done = null;
+            await foreach (var e in connection.Client.GetGrain<IBriefGrain>(Guid.NewGuid()).BriefAsync(request, cancellationToken).WithCancellation(cancellationToken))
+            {
+                if (e.Type == BriefEvent.Progress && !json)
+                {
+                    Console.Error.WriteLine($"[{e.Text}]");
+                }
+                else if (e.Type == BriefEvent.Done)
+                {
+                    done = e;
+                }
+            }
+            if (done is null)
+            {
+                throw new CliException("the brief ended before it was done");
+            }
+            if (json)
+            {
+                CommandRunner.PrintJson(new { kind = done.Kind, markdown = done.Markdown, tokens = done.Tokens, window = done.WindowTokens, pieces = done.Pieces, modelCalls = done.ModelCalls, model = done.Model, detail = done.Detail });
+                return 0;
+            }
+            Console.Out.Write(done.Markdown);
+            Console.Error.WriteLine($"[{done.Kind} brief, {done.Tokens:N0} of {done.WindowTokens:N0} tokens{(done.Model is null ? "" : $", {done.Model}, {done.Pieces} part(s), {done.ModelCalls} model calls")}{(done.Detail is null ? "" : $"; {done.Detail}")}]");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>A token count as people write it: <c>8192</c>, <c>8k</c> (8,192), <c>128K</c>.</summary>
+    internal static int Tokens(string text, string option)
+    {
+        var value = text.Trim().ToLowerInvariant();
+        var thousands = value.EndsWith('k');
+        if (int.TryParse(thousands ? value[..^1] : value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number) && number > 0 && number <= (thousands ? 2_000_000 / 1024 : 2_000_000))
+        {
+            return thousands ? number * 1024 : number;
+        }
+        throw new CliException($"{option} '{text}' is not a number of tokens (8192, 8k)");
     }
 
     private static Command CreateShow()

@@ -8,6 +8,9 @@ namespace ConvoCanvas.Content.Brief;
 /// <summary>A brief made by a model, and what it took.</summary>
 public sealed record ModelBriefResult(string Markdown, int Tokens, int TargetTokens, int Pieces, int ModelCalls);
 
+/// <summary>One step of making a brief: what is being done, or (last) the brief.</summary>
+public sealed record BriefStep(string? Progress, ModelBriefResult? Result);
+
 /// <summary>
 /// A continuation brief written by a model, by map-reduce: the conversation is cut into pieces that fit
 /// the model's own window; each piece is summarised into notes (goal, decisions, code, open questions);
@@ -39,6 +42,21 @@ public sealed class ModelBrief(TokenCounter? counter = null)
     public async Task<ModelBriefResult> BuildAsync(Conversation conversation, int targetTokens, int modelWindow,
         Func<string, int, CancellationToken, Task<string>> generate, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
+        await foreach (var step in StepsAsync(conversation, targetTokens, modelWindow, generate, cancellationToken))
+        {
+            if (step.Result is { } result)
+            {
+                return result;
+            }
+            progress?.Report(step.Progress!);
+        }
+        throw new InvalidOperationException("the brief ended without a result");
+    }
+
+    /// <summary>The same, as steps: what is being done as it starts, then the brief.</summary>
+    public async IAsyncEnumerable<BriefStep> StepsAsync(Conversation conversation, int targetTokens, int modelWindow,
+        Func<string, int, CancellationToken, Task<string>> generate, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(targetTokens, 256);
         ArgumentOutOfRangeException.ThrowIfLessThan(modelWindow, 2_048);
         var messages = TokenCounter.ActiveMessages(conversation).Where(m => !m.IsSidechain && TokenCounter.ContextText(m).Trim().Length > 0).ToList();
@@ -47,7 +65,7 @@ public sealed class ModelBrief(TokenCounter? counter = null)
         var notes = new List<string>();
         for (var i = 0; i < pieces.Count; i++)
         {
-            progress?.Report($"reading part {i + 1} of {pieces.Count}");
+            yield return new BriefStep($"reading part {i + 1} of {pieces.Count}", null);
             notes.Add(await generate(MapPrompt(conversation.Title, i + 1, pieces.Count, pieces[i]), AnswerTokens, cancellationToken));
             calls++;
         }
@@ -61,7 +79,7 @@ public sealed class ModelBrief(TokenCounter? counter = null)
             var merged = new List<string>();
             foreach (var group in groups)
             {
-                progress?.Report(groups.Count == 1 ? "merging the notes" : $"merging notes, round {round}");
+                yield return new BriefStep(groups.Count == 1 ? "merging the notes" : $"merging notes, round {round}", null);
                 merged.Add(await generate(ReducePrompt(conversation.Title, group, Math.Min(AnswerTokens, summaryBudget)), Math.Min(AnswerTokens, summaryBudget), cancellationToken));
                 calls++;
             }
@@ -73,7 +91,7 @@ public sealed class ModelBrief(TokenCounter? counter = null)
             notes = merged;
         }
         var markdown = Assemble(conversation, notes.Single(), messages, targetTokens, pieces.Count);
-        return new ModelBriefResult(markdown, _counter.Count(markdown), targetTokens, pieces.Count, calls);
+        yield return new BriefStep(null, new ModelBriefResult(markdown, _counter.Count(markdown), targetTokens, pieces.Count, calls));
     }
 
     /// <summary>The transcript cut at message boundaries into pieces of at most <paramref name="pieceTokens"/>; a longer message is cut by lines.</summary>
