@@ -5,6 +5,7 @@
 #   ./scripts/bench.sh embed [--paragraphs N] [--variants st,b32,b16c2]   the embedder alone, in process
 #   ./scripts/bench.sh scheduler [--seed N]                   GPU scheduling policies on the generated day, in process
 #   ./scripts/bench.sh cluster [--runs N]                     snapshot to diagram at 23-5,000 pods; the watcher at 1,000 events/s
+#   ./scripts/bench.sh content [--chunks N] [--runs N]        series planning over 25,000 chunks, drafts, export, model calls (the Ollama emulator)
 # Starts its own PostgreSQL, ChromaDB and silo on their own ports and data folder, measures, appends the
 # figures to tests/ConvoCanvas.Benchmarks/RESULTS.md, and stops what it started.
 set -euo pipefail
@@ -31,7 +32,7 @@ if [[ $what == cluster ]]; then
   exec dotnet "$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll" cluster \
     --results "$ROOT/tests/ConvoCanvas.Benchmarks/RESULTS.md" "$@"
 fi
-[[ $what == import || $what == search ]] || die "usage: $0 import [--conversations N] [--runs N] | search [--chunks N] [--seconds N] | embed [--paragraphs N] | scheduler [--seed N] | cluster [--runs N]"
+[[ $what == import || $what == search || $what == content ]] || die "usage: $0 import [--conversations N] [--runs N] | search [--chunks N] [--seconds N] | content [--chunks N] [--runs N] | embed [--paragraphs N] | scheduler [--seed N] | cluster [--runs N]"
 
 export CONVOCANVAS_DATA="${CONVOCANVAS_BENCH_DATA:-$ROOT/.data-bench}"
 export CONVOCANVAS_HTTP_PORT="${CONVOCANVAS_HTTP_PORT:-$(free_port)}"
@@ -41,6 +42,11 @@ export CONVOCANVAS_GATEWAY_PORT="${CONVOCANVAS_GATEWAY_PORT:-$(free_port)}"
 export CONVOCANVAS_SILO_PORT="${CONVOCANVAS_SILO_PORT:-$(free_port)}"
 export ASPNETCORE_ENVIRONMENT=Production
 silo_env_defaults
+if [[ $what == content ]]; then
+  # The benchmark process plays Ollama (the emulator, with the shipped catalogue) on this port.
+  OLLAMA_EMULATOR_PORT="$(free_port)"
+  export CONVOCANVAS_OLLAMA="http://127.0.0.1:$OLLAMA_EMULATOR_PORT/"
+fi
 if [[ $what == import ]]; then
   # The import benchmark measures the import alone; indexing would share the same two cores.
   export ConvoCanvas__Search__Enabled=false
@@ -68,6 +74,19 @@ dotnet build "$ROOT/tests/ConvoCanvas.Benchmarks/ConvoCanvas.Benchmarks.csproj" 
 silo_start_background
 
 BENCH_DLL="$ROOT/tests/ConvoCanvas.Benchmarks/bin/Release/net10.0/ConvoCanvas.Benchmarks.dll"
+if [[ $what == content ]]; then
+  corpus="$CONVOCANVAS_DATA/docs"
+  tarball="$ROOT/../shared/data/docs/docs-corpus-md.tar.gz"
+  [[ -f $tarball ]] || die "the docs corpus is missing: $tarball"
+  if [[ ! -d $corpus/docs-corpus ]]; then
+    say "extracting the docs corpus"
+    mkdir -p "$corpus" && tar xzf "$tarball" -C "$corpus"
+  fi
+  dotnet "$BENCH_DLL" content --corpus "$corpus" --vault "$CONVOCANVAS_DATA/dated-vault" \
+    --url "http://127.0.0.1:$CONVOCANVAS_HTTP_PORT/" --ollama-port "$OLLAMA_EMULATOR_PORT" \
+    --catalogue "$ROOT/silo-config/models/rtx4080.json" --results "$ROOT/tests/ConvoCanvas.Benchmarks/RESULTS.md" "$@"
+  exit 0
+fi
 if [[ $what == search ]]; then
   corpus="$CONVOCANVAS_DATA/docs"
   tarball="$ROOT/../shared/data/docs/docs-corpus-md.tar.gz"

@@ -49,6 +49,8 @@ public sealed record SearchHitView
     [Id(16)] public int? KeywordRank { get; init; }
     /// <summary>The best chunk's whole passage, when the request asked for it (<see cref="SearchRequest.IncludeText"/>).</summary>
     [Id(17)] public string? Text { get; init; }
+    /// <summary>The best chunk's id, with <see cref="Text"/>: its vector can be had from <see cref="ISearchGrain.GetChunkVectorsAsync"/>.</summary>
+    [Id(18)] public string? ChunkId { get; init; }
 }
 
 [GenerateSerializer, Immutable, Alias("convocanvas.SearchResponse")]
@@ -94,6 +96,9 @@ public interface ISearchGrain : IGrainWithIntegerKey
     Task<SearchResponse> RelatedAsync(string sourceId, int limit);
 
     Task<IndexStats> GetStatsAsync();
+
+    /// <summary>The stored vectors of these chunks (chunk id to vector; missing when not embedded yet), without running a model.</summary>
+    Task<IReadOnlyDictionary<string, float[]>> GetChunkVectorsAsync(IReadOnlyList<string> chunkIds);
 }
 
 /// <summary>Work for an indexer: index the source grain's current content, or remove it.</summary>

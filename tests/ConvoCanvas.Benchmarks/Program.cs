@@ -14,6 +14,7 @@ using Orleans.Configuration;
 //   ConvoCanvas.Benchmarks embed [--paragraphs 500] [--variants st,b32,b16c2,b32n] [--corpus docs-corpus-md.tar.gz]
 //   ConvoCanvas.Benchmarks search --corpus DIR --vault DIR --url http://127.0.0.1:PORT/ --chroma http://127.0.0.1:PORT/ [--chunks 25000] [--seconds 30]
 //   ConvoCanvas.Benchmarks cluster [--runs 50] [--results FILE]
+//   ConvoCanvas.Benchmarks content --corpus DIR --vault DIR --url http://127.0.0.1:PORT/ --ollama-port PORT --catalogue FILE [--chunks 25000] [--runs 3]
 //   ConvoCanvas.Benchmarks scheduler [--seed 1] [--runs 5] [--catalogue FILE] [--results FILE]
 //   ConvoCanvas.Benchmarks import --data DIR [--conversations 10000] [--runs 3] [--gateway 127.0.0.1:30000] [--silo-pid PID] [--results FILE]
 if (args.Length > 0 && args[0] == "embed")
@@ -23,6 +24,10 @@ if (args.Length > 0 && args[0] == "embed")
 if (args.Length > 0 && args[0] == "search")
 {
     return await SearchBenchmark.RunAsync(args[1..]);
+}
+if (args.Length > 0 && args[0] == "content")
+{
+    return await ContentBenchmark.RunAsync(args[1..]);
 }
 if (args.Length > 0 && args[0] == "scheduler-tail")
 {

@@ -113,7 +113,16 @@ public sealed class BlogSeriesGrain(
             Text = h.Text ?? h.Snippet,
             Tags = h.Tags,
         }).ToList();
-        var vectors = await embedder.EmbedAsync(sources.Select(s => $"{s.Title}\n\n{s.Text}").ToList());
+        // The vectors search already made for these passages; only those not embedded yet are embedded now.
+        var chunkIds = hits.Where(h => h.At is not null).Select(h => h.ChunkId).ToList();
+        var stored = await search.GetChunkVectorsAsync([.. chunkIds.OfType<string>()]);
+        var missing = Enumerable.Range(0, sources.Count).Where(i => chunkIds[i] is not { } id || !stored.ContainsKey(id)).ToList();
+        var embedded = missing.Count == 0 ? [] : await embedder.EmbedAsync(missing.Select(i => $"{sources[i].Title}\n\n{sources[i].Text}").ToList());
+        var vectors = new float[sources.Count][];
+        for (var i = 0; i < sources.Count; i++)
+        {
+            vectors[i] = chunkIds[i] is { } id && stored.TryGetValue(id, out var vector) ? vector : embedded[missing.IndexOf(i)];
+        }
         SeriesPlan plan;
         try
         {

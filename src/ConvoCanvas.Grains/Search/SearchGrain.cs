@@ -102,6 +102,9 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
         };
     }
 
+    public async Task<IReadOnlyDictionary<string, float[]>> GetChunkVectorsAsync(IReadOnlyList<string> chunkIds) =>
+        await Searcher().ChunkVectorsAsync(chunkIds);
+
     private HybridSearcher Searcher() =>
         _searcher ?? throw new InvalidOperationException("search is not configured on this silo (ConvoCanvas:Search)");
 
@@ -127,6 +130,7 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
             KeywordScore = h.KeywordScore,
             KeywordRank = h.KeywordRank,
             Text = includeText ? h.Text : null,
+            ChunkId = includeText ? h.ChunkId : null,
         }).ToList(),
         Partial = result.Partial,
         Warnings = result.Warnings,

@@ -102,6 +102,26 @@ public sealed partial class HybridSearcher(
         return result;
     }
 
+    /// <summary>
+    /// The vectors the serving embedder made for these chunks, from the embedding cache (no model runs):
+    /// chunk id to vector; a chunk not embedded yet is missing. For grouping search hits by meaning.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, float[]>> ChunkVectorsAsync(IReadOnlyCollection<string> chunkIds, CancellationToken cancellationToken = default)
+    {
+        var rows = await keywords.GetChunksAsync(chunkIds, null, cancellationToken);
+        var (embedder, _) = await spaces.ServingAsync(cancellationToken);
+        var cached = await cache.GetAsync(embedder.Id, rows.Values.Select(r => r.ContentHash).ToHashSet(), cancellationToken);
+        var vectors = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var (id, row) in rows)
+        {
+            if (cached.TryGetValue(row.ContentHash, out var vector))
+            {
+                vectors[id] = vector;
+            }
+        }
+        return vectors;
+    }
+
     /// <summary>The notes and conversations nearest to a source: the mean of its chunk vectors, queried, itself excluded.</summary>
     public async Task<SearchResult> RelatedAsync(string sourceId, int limit = 10, CancellationToken cancellationToken = default)
     {

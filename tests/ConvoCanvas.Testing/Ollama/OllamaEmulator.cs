@@ -30,6 +30,9 @@ public sealed record OllamaEmulatorOptions
 
     /// <summary>Tokens a generation streams when the request names no num_predict.</summary>
     public int DefaultOutputTokens { get; init; } = 24;
+
+    /// <summary>The loopback port to listen on; 0 picks a free one.</summary>
+    public int Port { get; init; }
 }
 
 /// <summary>
@@ -139,7 +142,7 @@ public sealed class OllamaEmulator : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, Options.Port));
         _app = builder.Build();
         _app.MapGet("/", () => Results.Text("Ollama is running"));
         _app.MapGet("/api/version", () => Results.Json(new { version = "0.12.0" }));
