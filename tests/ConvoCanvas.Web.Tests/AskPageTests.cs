@@ -16,18 +16,7 @@ public sealed partial class AskPageTests(WebFixture web)
         var root = web.TemporaryFolder("cc-web-ask-");
         await File.WriteAllTextAsync(Path.Combine(root, "Beekeeping.md"), "# Beekeeping\n\n## Inspections\n\nOpen the hive every nine days in spring to look for queen cells; smoke the entrance first.\n");
         await File.WriteAllTextAsync(Path.Combine(root, "Chess.md"), "# Chess\n\nThe Sicilian defence answers 1.e4 with c5.\n");
-        using (var add = await web.Http.PostAsJsonAsync("api/vaults", new { name = "askweb", path = root }))
-        {
-            Assert.True(add.IsSuccessStatusCode, await add.Content.ReadAsStringAsync());
-        }
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while ((await web.Http.GetFromJsonAsync<JsonElement>("api/vaults/askweb")) is var vault
-            && (vault.GetProperty("indexPending").GetInt32() > 0 || vault.GetProperty("indexed").GetInt32() < 2))
-        {
-            Assert.True(vault.GetProperty("indexFailed").GetInt32() == 0, $"indexing failed: {vault}");
-            Assert.True(DateTime.UtcNow < deadline, $"the vault was not indexed in 90 s: {vault}");
-            await Task.Delay(250);
-        }
+        await web.AddVaultAsync("askweb", root, 2);
 
         // The model cites the beekeeping note by its number, and a number that points nowhere.
         web.Ollama.Reply = (_, prompt) => $"Inspect the hive every nine days in spring [{Beekeeping().Match(prompt).Groups[1].Value}], and never in rain [8].";

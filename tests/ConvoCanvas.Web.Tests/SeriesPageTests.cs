@@ -29,18 +29,7 @@ public sealed class SeriesPageTests(WebFixture web)
                     $"---\ndate: {date}\ntags: [garden]\n---\n# Garden journal {part}.{i}\n\n## Today\n\nIn the garden journal: I {parts[part]}, day {i}.\n");
             }
         }
-        using (var add = await web.Http.PostAsJsonAsync("api/vaults", new { name = "seriesweb", path = root }))
-        {
-            Assert.True(add.IsSuccessStatusCode, await add.Content.ReadAsStringAsync());
-        }
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while ((await web.Http.GetFromJsonAsync<JsonElement>("api/vaults/seriesweb")) is var vault
-            && (vault.GetProperty("indexPending").GetInt32() > 0 || vault.GetProperty("indexed").GetInt32() < 6))
-        {
-            Assert.True(vault.GetProperty("indexFailed").GetInt32() == 0, $"indexing failed: {vault}");
-            Assert.True(DateTime.UtcNow < deadline, $"the vault was not indexed in 90 s: {vault}");
-            await Task.Delay(250);
-        }
+        await web.AddVaultAsync("seriesweb", root, 6);
 
         await web.OnPageAsync("", async page =>
         {

@@ -151,6 +151,23 @@ public sealed class WebFixture : IAsyncLifetime
     }
 
     /// <summary>A folder removed after the silo has stopped (a vault the silo may still be watching).</summary>
+    /// <summary>Adds a vault over REST and waits until at least <paramref name="notes"/> notes are indexed; a failed index stops the wait at once.</summary>
+    public async Task AddVaultAsync(string name, string root, int notes)
+    {
+        using (var add = await Http.PostAsJsonAsync("api/vaults", new { name, path = root }))
+        {
+            Assert.True(add.IsSuccessStatusCode, await add.Content.ReadAsStringAsync());
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while ((await Http.GetFromJsonAsync<JsonElement>($"api/vaults/{name}")) is var vault
+            && (vault.GetProperty("indexPending").GetInt32() > 0 || vault.GetProperty("indexed").GetInt32() < notes))
+        {
+            Assert.True(vault.GetProperty("indexFailed").GetInt32() == 0, $"indexing failed: {vault}");
+            Assert.True(DateTime.UtcNow < deadline, $"the vault was not indexed in 90 s: {vault}");
+            await Task.Delay(250);
+        }
+    }
+
     public string TemporaryFolder(string prefix)
     {
         var folder = Directory.CreateTempSubdirectory(prefix).FullName;

@@ -62,25 +62,7 @@ internal static class AskApi
                 await Results.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(http);
                 return;
             }
-            http.Response.ContentType = "text/event-stream";
-            http.Response.Headers.CacheControl = "no-cache";
-            http.Response.Headers["X-Accel-Buffering"] = "no";
-            try
-            {
-                while (any)
-                {
-                    var e = events.Current;
-                    await http.Response.WriteAsync($"event: {e.Type}\ndata: {JsonSerializer.Serialize(e, Json)}\n\n", http.RequestAborted);
-                    await http.Response.Body.FlushAsync(http.RequestAborted);
-                    any = await events.MoveNextAsync();
-                }
-            }
-            catch (Exception e) when (!http.RequestAborted.IsCancellationRequested)
-            {
-                // The stream has begun: whatever went wrong is said as its last event, not a cut-off connection.
-                var error = JsonSerializer.Serialize(new { error = e.Message, problem = (e as ModelRequestException)?.Problem.ToString() }, Json);
-                await http.Response.WriteAsync($"event: error\ndata: {error}\n\n", http.RequestAborted);
-            }
+            await ServerSentEvents.WriteAsync(http, events, e => e.Type);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

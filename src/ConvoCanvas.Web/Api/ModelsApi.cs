@@ -76,24 +76,7 @@ internal static class ModelsApi
                 await Results.Problem(e.Message, statusCode: StatusOf(e.Problem), extensions: new Dictionary<string, object?> { ["problem"] = e.Problem.ToString() }).ExecuteAsync(http);
                 return;
             }
-            http.Response.ContentType = "text/event-stream";
-            http.Response.Headers.CacheControl = "no-cache";
-            http.Response.Headers["X-Accel-Buffering"] = "no";
-            try
-            {
-                while (any)
-                {
-                    var e = events.Current;
-                    await http.Response.WriteAsync($"event: {e.Type}\ndata: {JsonSerializer.Serialize(e, Json)}\n\n", http.RequestAborted);
-                    await http.Response.Body.FlushAsync(http.RequestAborted);
-                    any = await events.MoveNextAsync();
-                }
-            }
-            catch (ModelRequestException e)
-            {
-                var error = JsonSerializer.Serialize(new { error = e.Message, problem = e.Problem.ToString() }, Json);
-                await http.Response.WriteAsync($"event: error\ndata: {error}\n\n", http.RequestAborted);
-            }
+            await ServerSentEvents.WriteAsync(http, events, e => e.Type);
         }
         catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
         {

@@ -37,16 +37,7 @@ public sealed partial class AskEndToEndTests(PostgresServer server) : IAsyncLife
         _silo.Settings["CONVOCANVAS_OLLAMA"] = _ollama.Address.ToString();
         await _silo.StartAsync();
         _http = new HttpClient { BaseAddress = _silo.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        using var added = await _http.PostAsJsonAsync("api/vaults", new { name = "notes", path = _vault });
-        Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while ((await _http.GetFromJsonAsync<JsonElement>("api/vaults/notes")) is var vault
-            && (vault.GetProperty("indexPending").GetInt32() > 0 || vault.GetProperty("indexed").GetInt32() < 3))
-        {
-            Assert.True(vault.GetProperty("indexFailed").GetInt32() == 0, $"indexing failed: {vault}");
-            Assert.True(DateTime.UtcNow < deadline, $"the vault was not indexed in 90 s: {vault}");
-            await Task.Delay(200);
-        }
+        await Vaults.AddAndWaitAsync(_http, "notes", _vault, 3);
     }
 
     public async Task DisposeAsync()

@@ -53,16 +53,7 @@ public sealed class SeriesEndToEndTests(PostgresServer server) : IAsyncLifetime
         _silo.Settings["CONVOCANVAS_OLLAMA"] = _ollama.Address.ToString();
         await _silo.StartAsync();
         _http = new HttpClient { BaseAddress = _silo.BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
-        using var added = await _http.PostAsJsonAsync("api/vaults", new { name = "lab", path = vault });
-        Assert.True(added.IsSuccessStatusCode, await added.Content.ReadAsStringAsync());
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while ((await _http.GetFromJsonAsync<JsonElement>("api/vaults/lab")) is var status
-            && (status.GetProperty("indexPending").GetInt32() > 0 || status.GetProperty("indexed").GetInt32() < 13))
-        {
-            Assert.True(status.GetProperty("indexFailed").GetInt32() == 0, $"indexing failed: {status}");
-            Assert.True(DateTime.UtcNow < deadline, $"the vault was not indexed in 90 s: {status}");
-            await Task.Delay(200);
-        }
+        await Vaults.AddAndWaitAsync(_http, "lab", vault, 13);
     }
 
     public async Task DisposeAsync()
