@@ -401,6 +401,13 @@ public sealed class ChromaClient
 
     private const int ExpectContinueBytes = 1 << 20;
 
+    /// <summary>
+    /// The handler a ChromaDB client should use: a large request waits up to 30 s for the server's
+    /// 100 Continue (or its 413) instead of .NET's 1 s, so a busy server's refusal of an over-limit body
+    /// arrives before the body is sent, not as a broken pipe mid-send.
+    /// </summary>
+    public static SocketsHttpHandler CreateHandler() => new() { Expect100ContinueTimeout = TimeSpan.FromSeconds(30) };
+
     private string CollectionPath(Guid collectionId) => $"{databasePath}/collections/{collectionId:D}";
 
     private async Task<string> SendAsync(HttpMethod method, string path, object? body, string operation, CancellationToken cancellationToken)

@@ -63,7 +63,8 @@ public static class SearchExtensions
         var descriptor = settings.Descriptor();
         var ollama = new Uri(settings.OllamaUrl);
         builder.Services.AddSingleton<IEmbedder>(_ => descriptor.Create(ollama));
-        builder.Services.AddHttpClient("chroma", http => http.BaseAddress = new Uri(settings.ChromaUrl));
+        builder.Services.AddHttpClient("chroma", http => http.BaseAddress = new Uri(settings.ChromaUrl))
+            .ConfigurePrimaryHttpMessageHandler(ChromaClient.CreateHandler);
         builder.Services.AddSingleton(services => new ChromaClient(
             services.GetRequiredService<IHttpClientFactory>().CreateClient("chroma"),
             new ChromaClientOptions(),

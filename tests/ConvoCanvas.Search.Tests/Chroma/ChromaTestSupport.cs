@@ -57,7 +57,7 @@ internal static class Vectors
 }
 
 /// <summary>Counts the requests that pass through it, and the size of each body, by path ending.</summary>
-internal sealed class CountingHandler() : DelegatingHandler(new SocketsHttpHandler())
+internal sealed class CountingHandler() : DelegatingHandler(ChromaClient.CreateHandler())
 {
     public ConcurrentQueue<(string Path, long Bytes)> Requests { get; } = new();
 

@@ -66,7 +66,7 @@ public sealed class SearchIndexFixture : IAsyncLifetime
     }
 
     public ChromaClient NewChromaClient() =>
-        new(new HttpClient { BaseAddress = Chroma.Url }, new ChromaClientOptions { MaxAttempts = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(20) });
+        new(new HttpClient(ChromaClient.CreateHandler()) { BaseAddress = Chroma.Url }, new ChromaClientOptions { MaxAttempts = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(20) });
 
     /// <summary>An indexer and a searcher over these spaces, on the fixture's database.</summary>
     public TestIndex Index(VectorSpaces spaces)
