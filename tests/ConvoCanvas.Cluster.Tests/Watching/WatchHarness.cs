@@ -34,7 +34,8 @@ internal sealed class WatchHarness : IAsyncDisposable
     {
         Name = "kind",
         WatchTimeout = TimeSpan.FromSeconds(2),
-        RequestTimeout = TimeSpan.FromSeconds(1),
+        // Long enough for a cold first request on a busy 2-core machine (1 s timed out once in CI).
+        RequestTimeout = TimeSpan.FromSeconds(3),
         BackoffMin = TimeSpan.FromMilliseconds(50),
         BackoffMax = TimeSpan.FromMilliseconds(400),
     };
