@@ -207,51 +207,39 @@ internal static class SeriesCommand
         var slug = new Argument<string>("slug") { Description = "the series" };
         var to = new Option<string>("--to") { Description = "the folder to write into (a site or a vault)", Required = true };
         var format = new Option<string>("--format") { Description = "hugo, jekyll or obsidian", DefaultValueFactory = _ => "hugo" };
-        var command = new Command("export", "Write the series as markdown files with front matter, an index and the posts; unchanged files are left alone.") { slug, to, format };
+        var command = new Command("export", "Write the series as markdown files with front matter, an index and the posts; unchanged files are left alone, and files an earlier export wrote that the series no longer has are removed.") { slug, to, format };
         command.SetGrainAction(async (parse, connection, cancellationToken) =>
         {
             var files = await connection.Client.GetGrain<IBlogSeriesGrain>(parse.GetValue(slug)!).ExportAsync(parse.GetValue(format)!);
             var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(parse.GetValue(to)!));
-            var written = new List<string>();
-            var unchanged = new List<string>();
-            foreach (var file in files)
+            ExportOutcome outcome;
+            try
             {
-                var target = Path.GetFullPath(Path.Combine(root, file.Path));
-                var relative = Path.GetRelativePath(root, target);
-                if (relative == "." || relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
-                {
-                    throw new CliException($"refusing to write '{file.Path}': it is outside {root}");
-                }
-                var temporary = target + ".convocanvas-tmp";
-                try
-                {
-                    if (File.Exists(target) && await File.ReadAllTextAsync(target, cancellationToken) == file.Content)
-                    {
-                        unchanged.Add(file.Path);
-                        continue;
-                    }
-                    Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                    // Written beside and moved over, so a file is never left half-written.
-                    await File.WriteAllTextAsync(temporary, file.Content, cancellationToken);
-                    File.Move(temporary, target, overwrite: true);
-                    written.Add(file.Path);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-                    throw new CliException($"cannot write {target}: {e.Message} ({written.Count} file(s) written before it)");
-                }
+                outcome = await ExportFolder.WriteAsync(root, parse.GetValue(slug)!, parse.GetValue(format)!, files, cancellationToken);
             }
+            catch (ExportFolderException e)
+            {
+                throw new CliException(e.Message);
+            }
+            var (written, unchanged, removed, kept) = (outcome.Written, outcome.Unchanged, outcome.Removed, outcome.KeptEdited);
             if (parse.WantsJson())
             {
-                CommandRunner.PrintJson(new { folder = root, written, unchanged });
+                CommandRunner.PrintJson(new { folder = root, written, unchanged, removed, kept_edited = kept });
                 return 0;
             }
             foreach (var path in written)
             {
                 Console.WriteLine($"wrote {path}");
             }
-            Console.WriteLine($"{written.Count} written, {unchanged.Count} unchanged, in {root}");
+            foreach (var path in removed)
+            {
+                Console.WriteLine($"removed {path} (no longer in the series)");
+            }
+            foreach (var path in kept)
+            {
+                Console.WriteLine($"kept {path}: no longer in the series, but edited since it was exported");
+            }
+            Console.WriteLine($"{written.Count} written, {unchanged.Count} unchanged, {removed.Count} removed, in {root}");
             return 0;
         });
         return command;

@@ -160,6 +160,14 @@ public sealed class SeriesEndToEndTests(PostgresServer server) : IAsyncLifetime
         Assert.Contains("an episode needs at least 3", error);
         using var missing = await _http.GetAsync("api/series/nothing-here");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+
+        // Planned again with two episodes: the next export removes episodes 3 and 4 (and any renamed ones) from the site.
+        await CliJsonAsync("series", "plan", "--topic", "my home lab", "--episodes", "2", "--replace", "--json");
+        var shrunk = await CliJsonAsync("series", "export", "my-home-lab", "--to", site, "--format", "hugo", "--json");
+        Assert.True(shrunk.GetProperty("removed").GetArrayLength() >= 2, shrunk.ToString());
+        var left = Directory.GetFiles(Path.Combine(site, "content", "posts", "my-home-lab"), "0*.md").Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(2, left.Count);
+        Assert.All(left, name => Assert.Matches("^0[12]-", name));
     }
 
     private async Task<JsonElement> CliJsonAsync(params string[] args)
