@@ -57,4 +57,24 @@ public sealed class AskPromptTests
         Assert.Equal([1, 2], used);
         Assert.Equal(0, removed);
     }
+
+    [Fact]
+    public void A_quoted_passage_cut_inside_a_code_block_does_not_swallow_the_citations_after_it()
+    {
+        // As in a real Claude.ai export: a message with a fenced block, cut by the quote's length limit.
+        EvidencePassage[] evidence =
+        [
+            new(1, "Debugging", "c1", null, "How do I debug `my_func`?"),
+            new(2, "Python", "c2", null, "Here's an example:\n\n```python\ndef greet(name):\n    return f\"Hi {name}\"\n" + new string('#', 400) + "\n```\nDone."),
+            new(3, "API", "c3", null, "Use `items[0]` and an odd ` tick."),
+        ];
+        var answer = ExtractiveAnswer.Build(evidence, "no model");
+
+        var (_, used, removed) = CitationFilter.Clean(answer, evidence.Length);
+        Assert.Equal([1, 2, 3], used);
+        Assert.Equal(0, removed);
+        Assert.DoesNotContain("```", answer);
+        Assert.Contains("> Here's an example:   def greet(name):", answer);
+        Assert.Contains("Use `items(0)` and an odd  tick. [3]", answer);
+    }
 }

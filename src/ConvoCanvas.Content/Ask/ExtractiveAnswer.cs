@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace ConvoCanvas.Content.Ask;
 
@@ -6,7 +7,7 @@ namespace ConvoCanvas.Content.Ask;
 /// The answer when no model can write one: the best passages quoted, each with its citation, and a first
 /// line that says why. Nothing is made up, so every citation points at evidence.
 /// </summary>
-public static class ExtractiveAnswer
+public static partial class ExtractiveAnswer
 {
     public static string Build(IReadOnlyList<EvidencePassage> evidence, string why, int passages = 3, int characters = 320)
     {
@@ -20,8 +21,30 @@ public static class ExtractiveAnswer
         return text.ToString();
     }
 
-    /// <summary>A passage's own brackets as parentheses, so a <c>[2]</c> in a note is not read as a citation.</summary>
-    public static string Quote(string text) => text.Replace('[', '(').Replace(']', ')');
+    /// <summary>
+    /// A passage made safe to quote on one line: its own brackets become parentheses, so a <c>[2]</c> in a note is not
+    /// read as a citation; fence markers (three backticks or more) go, as a fence means nothing inside a line; and a
+    /// code span cut open by shortening is dropped, so the citation after the quote is not read as code.
+    /// </summary>
+    public static string Quote(string text)
+    {
+        var quoted = Fences().Replace(text.Replace('[', '(').Replace(']', ')'), "");
+        // Backtick runs pair up by length; the last run of a length left without a partner is removed.
+        var runs = Ticks().Matches(quoted);
+        var unmatched = runs.GroupBy(r => r.Length).Where(g => g.Count() % 2 == 1).Select(g => g.Last()).OrderByDescending(r => r.Index);
+        var builder = new StringBuilder(quoted);
+        foreach (var run in unmatched)
+        {
+            builder.Remove(run.Index, run.Length);
+        }
+        return builder.ToString();
+    }
+
+    [GeneratedRegex("`{3,}[A-Za-z0-9_+-]*")]
+    private static partial Regex Fences();
+
+    [GeneratedRegex("`+")]
+    private static partial Regex Ticks();
 
     /// <summary>What to say when search found nothing: no evidence, so no answer is guessed.</summary>
     public static string NoEvidence(string question) =>
