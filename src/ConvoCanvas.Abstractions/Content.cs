@@ -1,3 +1,4 @@
+using Orleans.Concurrency;
 namespace ConvoCanvas.Abstractions;
 
 /// <summary>A question to answer from the notes and conversations, with citations.</summary>
@@ -130,6 +131,8 @@ public sealed record SeriesView
     [Id(2)] public Dictionary<int, int> Versions { get; init; } = [];
     [Id(3)] public ConvoCanvas.Content.Series.SeriesPosts? Posts { get; init; }
     [Id(4)] public SeriesJobView? Job { get; init; }
+    /// <summary>Goes up whenever the series is written; <see cref="IBlogSeriesGrain.WatchAsync"/> waits for it to pass a value.</summary>
+    [Id(5)] public long Version { get; init; }
 }
 
 /// <summary>A blog series (key: its slug): planned from the notes and conversations, drafted, posted, exported.</summary>
@@ -139,6 +142,13 @@ public interface IBlogSeriesGrain : IGrainWithStringKey
 
     /// <summary>The plan, its drafts, its posts and the job under way; null before the series was planned.</summary>
     Task<SeriesView?> GetAsync();
+
+    /// <summary>
+    /// A long poll: the series once its <see cref="SeriesView.Version"/> passes <paramref name="afterVersion"/>
+    /// (a job's progress, a new plan), or as it is after <paramref name="wait"/>. Runs beside the grain's other calls.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<SeriesView?> WatchAsync(long afterVersion, TimeSpan wait);
 
     /// <summary>Starts drafting the episodes asked for, one after another, and returns; <see cref="GetAsync"/> shows the progress. A re-draft keeps the earlier versions.</summary>
     Task<SeriesJobView> StartDraftAsync(SeriesDraftRequest request);

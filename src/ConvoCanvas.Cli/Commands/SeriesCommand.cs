@@ -249,7 +249,7 @@ internal static class SeriesCommand
         await connection.Client.GetGrain<IBlogSeriesGrain>(slug).GetAsync()
         ?? throw new CliException($"no series '{slug}': plan it first (convocanvas series plan --topic \"…\")");
 
-    /// <summary>Polls the job to its end, with a progress bar on a terminal.</summary>
+    /// <summary>Follows the job to its end by long polls, with a progress bar on a terminal.</summary>
     private static async Task<SeriesJobView> FollowAsync(IBlogSeriesGrain grain, SeriesJobView started, string what, bool json, CancellationToken cancellationToken)
     {
         async Task<SeriesJobView> Poll(ProgressTask? task)
@@ -258,9 +258,13 @@ internal static class SeriesCommand
             var stall = TimeSpan.FromMinutes(30);
             var lastChange = DateTimeOffset.UtcNow;
             var lastDone = -1;
+            var version = 0L;
             while (true)
             {
-                var job = (await grain.GetAsync())?.Job ?? started;
+                // A long poll: the grain answers as soon as the job moves, or after 10 s with nothing new.
+                var view = await grain.WatchAsync(version, TimeSpan.FromSeconds(10));
+                version = view?.Version ?? version;
+                var job = view?.Job ?? started;
                 if (job.Done != lastDone)
                 {
                     (lastDone, lastChange) = (job.Done, DateTimeOffset.UtcNow);
@@ -279,7 +283,7 @@ internal static class SeriesCommand
                 {
                     return job;
                 }
-                await Task.Delay(TimeSpan.FromMilliseconds(300), cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
             }
         }
         if (json || Console.IsErrorRedirected)

@@ -34,6 +34,9 @@ public sealed class BlogSeriesGrain(
 
     /// <summary>The job and the grain's calls both write the state; one write at a time keeps the etag right.</summary>
     private readonly SemaphoreSlim _writing = new(1, 1);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>Starts from the clock (× 1,000), so a watcher holding a version from an earlier activation is answered at once.</summary>
+    private long _version = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1_000;
 
     private string Slug => this.GetPrimaryKeyString();
 
@@ -58,6 +61,28 @@ public sealed class BlogSeriesGrain(
         {
             _writing.Release();
         }
+        // Whoever waits in WatchAsync sees the change now.
+        _version++;
+        var changed = _changed;
+        _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        changed.TrySetResult();
+    }
+
+    public async Task<SeriesView?> WatchAsync(long afterVersion, TimeSpan wait)
+    {
+        // A version from an earlier activation (the silo restarted) is lower than any of this one's: answered at once.
+        if (afterVersion >= _version)
+        {
+            try
+            {
+                await _changed.Task.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+            }
+            catch (TimeoutException)
+            {
+                // Nothing changed: the caller gets the same series and asks again.
+            }
+        }
+        return await GetAsync();
     }
 
     public async Task<SeriesPlan> PlanAsync(SeriesPlanRequest request)
@@ -164,7 +189,7 @@ public sealed class BlogSeriesGrain(
                 latest.Add(draft);
             }
         }
-        return new SeriesView { Plan = plan, Latest = latest, Versions = versions, Posts = state.State.Posts, Job = state.State.Job };
+        return new SeriesView { Plan = plan, Latest = latest, Versions = versions, Posts = state.State.Posts, Job = state.State.Job, Version = _version };
     }
 
     public async Task<SeriesJobView> StartDraftAsync(SeriesDraftRequest request)

@@ -15,8 +15,13 @@ internal static class SeriesApi
         app.MapPost("/api/series", (SeriesPlanRequest request, IGrainFactory grains) =>
             Answer(() => grains.GetGrain<IBlogSeriesGrain>(TextLength.Slug(request.Topic ?? "")).PlanAsync(request)));
         // GET /api/series/{slug}: the plan, the latest draft of each episode, the posts, the job under way.
-        app.MapGet("/api/series/{slug}", async (string slug, IGrainFactory grains) =>
-            await grains.GetGrain<IBlogSeriesGrain>(slug).GetAsync() is { } view ? Results.Ok(view) : Results.Problem($"no series '{slug}'", statusCode: StatusCodes.Status404NotFound));
+        // ?after=VERSION&wait=SECONDS (at most 25): a long poll, answered once the series' version passes VERSION.
+        app.MapGet("/api/series/{slug}", async (string slug, long? after, double? wait, IGrainFactory grains) =>
+        {
+            var grain = grains.GetGrain<IBlogSeriesGrain>(slug);
+            var view = after is { } version ? await grain.WatchAsync(version, TimeSpan.FromSeconds(Math.Clamp(wait ?? 10, 0, 25))) : await grain.GetAsync();
+            return view is not null ? Results.Ok(view) : Results.Problem($"no series '{slug}'", statusCode: StatusCodes.Status404NotFound);
+        });
         // POST /api/series/{slug}/draft {episode, useModel, kind, model}: starts drafting; follow it with GET /api/series/{slug}.
         app.MapPost("/api/series/{slug}/draft", (string slug, SeriesDraftRequest? request, IGrainFactory grains) =>
             Answer(() => grains.GetGrain<IBlogSeriesGrain>(slug).StartDraftAsync(request ?? new SeriesDraftRequest()), StatusCodes.Status202Accepted));

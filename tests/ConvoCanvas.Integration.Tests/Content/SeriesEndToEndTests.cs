@@ -145,6 +145,27 @@ public sealed class SeriesEndToEndTests(PostgresServer server) : IAsyncLifetime
         Assert.Equal(6, reexported.GetProperty("unchanged").GetArrayLength());
         Assert.Equal(modified, File.GetLastWriteTimeUtc(episodeFile));
 
+        // GET ?after=VERSION&wait=S is a long poll: with nothing going on it answers when the wait is up; a job
+        // that moves the series answers it at once.
+        var version = (await _http.GetFromJsonAsync<JsonElement>("api/series/my-home-lab")).GetProperty("version").GetInt64();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var idle = await _http.GetFromJsonAsync<JsonElement>($"api/series/my-home-lab?after={version}&wait=1");
+        Assert.Equal(version, idle.GetProperty("version").GetInt64());
+        Assert.True(watch.Elapsed.TotalSeconds >= 0.9, $"answered after {watch.Elapsed.TotalSeconds:0.00} s");
+        var waiting = _http.GetFromJsonAsync<JsonElement>($"api/series/my-home-lab?after={version}&wait=25");
+        watch.Restart();
+        using (var startedPosts = await _http.PostAsync("api/series/my-home-lab/posts?model=false", null))
+        {
+            Assert.True(startedPosts.IsSuccessStatusCode, await startedPosts.Content.ReadAsStringAsync());
+        }
+        var moved = await waiting;
+        Assert.True(moved.GetProperty("version").GetInt64() > version);
+        Assert.True(watch.Elapsed.TotalSeconds < 20, $"the long poll answered after {watch.Elapsed.TotalSeconds:0.0} s");
+        while (moved.GetProperty("job").GetProperty("running").GetBoolean())
+        {
+            moved = await _http.GetFromJsonAsync<JsonElement>($"api/series/my-home-lab?after={moved.GetProperty("version").GetInt64()}&wait=10");
+        }
+
         // Bad input: one line, and an exit code.
         var (replanCode, _, replanError) = await CliProcess.RunAsync(_silo.GatewayPort, ["series", "plan", "--topic", "My Home-Lab!", "--episodes", "2"]);
         Assert.Equal(1, replanCode);
