@@ -77,6 +77,7 @@ public sealed record SeriesPlanRequest
 {
     [Id(0)] public required string Topic { get; init; }
     [Id(1)] public DateTimeOffset? From { get; init; }
+    /// <summary>The last day, whole: a date alone (midnight) counts to the end of that day.</summary>
     [Id(2)] public DateTimeOffset? To { get; init; }
     [Id(3)] public int Episodes { get; init; } = 8;
     /// <summary>Only this vault's notes (the conversations still count).</summary>

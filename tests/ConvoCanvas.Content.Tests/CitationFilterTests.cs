@@ -23,6 +23,7 @@ public sealed class CitationFilterTests
     [InlineData("Two numbers [1 2] are not a citation.", 3, "Two numbers [1 2] are not a citation.", new int[0], 0)]
     [InlineData("Para one [9]\n\n[8] Para two.", 3, "Para one\n\n Para two.", new int[0], 2)]
     [InlineData("Nested [[1]] is text.", 3, "Nested [[1]] is text.", new int[0], 0)]
+    [InlineData("A long list [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] is checked too.", 3, "A long list [1, 2, 3] is checked too.", new[] { 1, 2, 3 }, 12)]
     public void A_whole_answer_keeps_citations_that_point_at_evidence(string answer, int evidence, string expected, int[] used, int removed)
     {
         var (text, cited, gone) = CitationFilter.Clean(answer, evidence);

@@ -60,6 +60,25 @@ public sealed class ExportFolderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_edited_by_hand_is_kept_on_re_export_unless_overwrite_is_asked_for()
+    {
+        await ExportFolder.WriteAsync(_site, "lab", "hugo", [new("content/posts/lab/01-a.md", "draft 1\n"), new("content/posts/lab/02-b.md", "b 1\n")]);
+        File.WriteAllText(At("content/posts/lab/01-a.md"), "draft 1, polished by hand\n");
+
+        var again = await ExportFolder.WriteAsync(_site, "lab", "hugo", [new("content/posts/lab/01-a.md", "draft 2\n"), new("content/posts/lab/02-b.md", "b 2\n")]);
+        Assert.Equal(["content/posts/lab/01-a.md"], again.KeptEdited);
+        Assert.Equal(["content/posts/lab/02-b.md"], again.Written);
+        Assert.Equal("draft 1, polished by hand\n", File.ReadAllText(At("content/posts/lab/01-a.md")));
+
+        // Still seen as edited the next time, and replaced only when asked.
+        var third = await ExportFolder.WriteAsync(_site, "lab", "hugo", [new("content/posts/lab/01-a.md", "draft 3\n")]);
+        Assert.Equal(["content/posts/lab/01-a.md"], third.KeptEdited);
+        var forced = await ExportFolder.WriteAsync(_site, "lab", "hugo", [new("content/posts/lab/01-a.md", "draft 3\n")], overwriteEdited: true);
+        Assert.Equal(["content/posts/lab/01-a.md"], forced.Written);
+        Assert.Equal("draft 3\n", File.ReadAllText(At("content/posts/lab/01-a.md")));
+    }
+
+    [Fact]
     public async Task Two_series_and_two_formats_in_one_folder_keep_their_own_books()
     {
         await ExportFolder.WriteAsync(_site, "lab", "hugo", [new("content/posts/lab/01-a.md", "a\n")]);

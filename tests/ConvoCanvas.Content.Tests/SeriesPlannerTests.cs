@@ -150,6 +150,42 @@ public sealed class SeriesPlannerTests
         Assert.Contains("{\"gpus\": [0, 1]}", code.Markdown);
         Assert.Contains("m[0][2] too [^1].", code.Markdown);
         Assert.Equal(0, code.RemovedCitations);
+
+        // Footnotes the model writes itself are read as citations and checked; its definitions are replaced by ours.
+        var own = EpisodeWriter.FromModel(plan, plan.Episodes[0], "It began.[^2] Later.[^99999999999]\n\n[^2]: my own source\n[^7]: made up", 4, Start, "m");
+        Assert.Contains("It began.[^2] Later.", own.Markdown);
+        Assert.DoesNotContain("my own source", own.Markdown);
+        Assert.DoesNotContain("made up", own.Markdown);
+        Assert.DoesNotContain("99999999999", own.Markdown);
+        Assert.Equal([2], own.Citations.Select(c => c.N));
+        Assert.Contains("[^2]: Topic 0 note 1", own.Markdown);
+    }
+
+    [Fact]
+    public void A_notes_own_brackets_and_footnotes_in_a_key_moment_are_not_citations()
+    {
+        var (sources, vectors) = Timeline([3, 3]);
+        sources[0] = sources[0] with { Text = "See [2] and the footnote[^1] and `code` here. Second sentence." };
+        var plan = SeriesPlanner.Plan("Lab", sources, vectors, 2);
+        var moment = plan.Episodes[0].Moments.Single(m => m.SourceId == sources[0].Id);
+        Assert.DoesNotContain("[", moment.Text);
+        var draft = EpisodeWriter.Extractive(plan, plan.Episodes[0], 1, Start);
+        Assert.DoesNotContain("See [2]", draft.Markdown);
+        Assert.DoesNotContain("footnote[^1]", draft.Markdown);
+        Assert.Contains("See (2) and the footnote(^1)", draft.Markdown);
+    }
+
+    [Fact]
+    public void Planning_again_from_the_same_sources_is_the_same_plan_for_its_drafts()
+    {
+        var (sources, vectors) = Timeline([3, 3, 3]);
+        var first = SeriesPlanner.Plan("Lab", sources, vectors, 3, plannedAt: Start);
+        var again = SeriesPlanner.Plan("Lab", sources, vectors, 3, plannedAt: Start.AddDays(1));
+        Assert.True(again.SameEpisodesAs(first));
+        var fewer = SeriesPlanner.Plan("Lab", sources, vectors, 2, plannedAt: Start.AddDays(1));
+        Assert.False(fewer.SameEpisodesAs(first));
+        var edited = sources.Select((s, i) => i == 4 ? s with { Text = "An edited note." } : s).ToList();
+        Assert.False(SeriesPlanner.Plan("Lab", edited, vectors, 3).SameEpisodesAs(first));
     }
 
     [Fact]
@@ -166,6 +202,14 @@ public sealed class SeriesPlannerTests
             Assert.All(new[] { set.Short, set.Medium, set.Long }, post => Assert.Matches(@"\n\n(#\w+ ?)+$", post));
             Assert.Contains("#series", set.Long);
         }
+
+        // A body of exactly the room the hashtags leave goes in whole; one character more is cut.
+        string[] tags = ["#homelab", "#part0"];
+        var room = PostWriter.BodyRoom(tags, PostSet.ShortLimit);
+        Assert.Equal(300 - "#homelab #part0".Length - 2, room);
+        var exact = new string('a', room - 1) + ".";
+        Assert.Equal(exact + "\n\n#homelab #part0", PostWriter.Compose(exact, tags, PostSet.ShortLimit));
+        Assert.DoesNotContain(exact + "a", PostWriter.Compose(exact + "a", tags, PostSet.ShortLimit));
     }
 
     [Fact]
@@ -190,6 +234,10 @@ public sealed class SeriesPlannerTests
         }
         Assert.Matches(@"^content/posts/home-lab/01-topic-0-note-\d\.md$", SeriesExport.Files(plan, drafts, posts, "hugo")[0].Path);
         Assert.Matches(@"^_posts/2025-10-03-home-lab-01-topic-0-note-\d\.md$", SeriesExport.Files(plan, drafts, posts, "jekyll")[0].Path);
+        // Jekyll reads no "draft": an extractive draft is held back with published: false; a model's is not.
+        Assert.Contains("draft: true\npublished: false\n", SeriesExport.Files(plan, drafts, posts, "jekyll")[0].Content);
+        var byModel = drafts.ToDictionary(d => d.Key, d => d.Value with { Kind = EpisodeDraft.ByModel });
+        Assert.DoesNotContain("published:", SeriesExport.Files(plan, byModel, posts, "jekyll")[0].Content);
         Assert.Throws<ArgumentException>(() => SeriesExport.Files(plan, drafts, posts, "wordpress"));
 
         // Template syntax quoted from a note is text on the site, not code it runs.

@@ -207,7 +207,8 @@ internal static class SeriesCommand
         var slug = new Argument<string>("slug") { Description = "the series" };
         var to = new Option<string>("--to") { Description = "the folder to write into (a site or a vault)", Required = true };
         var format = new Option<string>("--format") { Description = "hugo, jekyll or obsidian", DefaultValueFactory = _ => "hugo" };
-        var command = new Command("export", "Write the series as markdown files with front matter, an index and the posts; unchanged files are left alone, and files an earlier export wrote that the series no longer has are removed.") { slug, to, format };
+        var overwrite = new Option<bool>("--overwrite") { Description = "also replace files edited by hand since the last export (kept otherwise)" };
+        var command = new Command("export", "Write the series as markdown files with front matter, an index and the posts; unchanged files are left alone, files edited since are kept, and files an earlier export wrote that the series no longer has are removed.") { slug, to, format, overwrite };
         command.SetGrainAction(async (parse, connection, cancellationToken) =>
         {
             var files = await connection.Client.GetGrain<IBlogSeriesGrain>(parse.GetValue(slug)!).ExportAsync(parse.GetValue(format)!);
@@ -215,7 +216,7 @@ internal static class SeriesCommand
             ExportOutcome outcome;
             try
             {
-                outcome = await ExportFolder.WriteAsync(root, parse.GetValue(slug)!, parse.GetValue(format)!, files, cancellationToken);
+                outcome = await ExportFolder.WriteAsync(root, parse.GetValue(slug)!, parse.GetValue(format)!, files, parse.GetValue(overwrite), cancellationToken);
             }
             catch (ExportFolderException e)
             {
@@ -237,7 +238,7 @@ internal static class SeriesCommand
             }
             foreach (var path in kept)
             {
-                Console.WriteLine($"kept {path}: no longer in the series, but edited since it was exported");
+                Console.WriteLine($"kept {path}: edited by hand since it was exported");
             }
             Console.WriteLine($"{written.Count} written, {unchanged.Count} unchanged, {removed.Count} removed, in {root}");
             return 0;

@@ -14,7 +14,7 @@ namespace ConvoCanvas.Content.Ask;
 public sealed class CitationFilter(int evidenceCount)
 {
     /// <summary>Longest bracket still read as a citation; longer ones are plain text.</summary>
-    private const int MaxBracketLength = 40;
+    private const int MaxBracketLength = 200;
 
     private readonly StringBuilder _pending = new();
     private readonly List<int> _used = [];

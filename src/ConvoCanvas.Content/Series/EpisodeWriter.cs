@@ -84,6 +84,9 @@ public static partial class EpisodeWriter
     public static EpisodeDraft FromModel(SeriesPlan series, EpisodePlan episode, string answer, int version, DateTimeOffset createdAt, string model,
         int modelCalls = 1, int promptTokens = 0, int outputTokens = 0)
     {
+        // Footnotes are ours: a model's own definitions go, and its [^n] are read as the citations [n] (checked like the rest).
+        answer = ModelFootnoteDefinition().Replace(answer, "");
+        answer = ModelFootnoteReference().Replace(answer, "[$1]");
         // The filter writes each kept citation as footnotes itself, so code and brackets it leaves alone stay as they were.
         var filter = new CitationFilter(episode.Sources.Count) { Render = numbers => string.Concat(numbers.Select(n => $"[^{n}]")) };
         var body = (filter.Append(answer) + filter.Finish()).Trim();
@@ -156,4 +159,10 @@ public static partial class EpisodeWriter
 
     [GeneratedRegex(@"\A\s*#\s[^\n]*\n")]
     private static partial Regex LeadingTitle();
+
+    [GeneratedRegex(@"^[ \t]*\[\^[^\]\n]*\]:[^\n]*(\n|\z)", RegexOptions.Multiline)]
+    private static partial Regex ModelFootnoteDefinition();
+
+    [GeneratedRegex(@"\[\^(\d+)\]")]
+    private static partial Regex ModelFootnoteReference();
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 namespace ConvoCanvas.Content.Series;
 
 /// <summary>What writing an export into a folder did, path by path (relative to the folder).</summary>
+/// <param name="KeptEdited">Files edited since the last export, left as they are: still in the series, or no longer in it.</param>
 public sealed record ExportOutcome(
     IReadOnlyList<string> Written,
     IReadOnlyList<string> Unchanged,
@@ -18,6 +19,7 @@ public sealed class ExportFolderException(string message, Exception? inner = nul
 /// Writes a series export into a folder (a site or a vault) so that a re-export is safe:
 /// <list type="bullet">
 /// <item>a file whose text is already there is left untouched (its time stamp too);</item>
+/// <item>a file someone edited since the last export is kept as they left it and reported (unless asked to overwrite);</item>
 /// <item>each file is written beside its target and moved over it, so none is ever left half-written;</item>
 /// <item>files the previous export of the same series and format wrote but this one does not (an episode renamed or
 /// dropped by a new plan) are removed, unless someone edited them since: those are kept and reported;</item>
@@ -32,13 +34,16 @@ public static class ExportFolder
 
     private sealed record Manifest(Dictionary<string, string> Files);
 
-    public static async Task<ExportOutcome> WriteAsync(string folder, string slug, string format, IReadOnlyList<ExportFile> files, CancellationToken cancellationToken = default)
+    /// <param name="overwriteEdited">Also replace files someone edited since the last export (they are kept otherwise).</param>
+    public static async Task<ExportOutcome> WriteAsync(string folder, string slug, string format, IReadOnlyList<ExportFile> files,
+        bool overwriteEdited = false, CancellationToken cancellationToken = default)
     {
         var root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
         var manifestPath = Path.Combine(root, StateFolder, $"{slug}.{format}.json");
         var previous = await ReadManifestAsync(manifestPath, cancellationToken);
         var written = new List<string>();
         var unchanged = new List<string>();
+        var kept = new List<string>();
         var now = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var file in files)
         {
@@ -46,10 +51,21 @@ public static class ExportFolder
             now[file.Path] = Hash(file.Content);
             try
             {
-                if (File.Exists(target) && await File.ReadAllTextAsync(target, cancellationToken) == file.Content)
+                if (File.Exists(target))
                 {
-                    unchanged.Add(file.Path);
-                    continue;
+                    var there = await File.ReadAllTextAsync(target, cancellationToken);
+                    if (there == file.Content)
+                    {
+                        unchanged.Add(file.Path);
+                        continue;
+                    }
+                    if (!overwriteEdited && previous.Files.TryGetValue(file.Path, out var exported) && Hash(there) != exported)
+                    {
+                        // Edited by someone since the last export: theirs stays, and the books keep what we wrote.
+                        kept.Add(file.Path);
+                        now[file.Path] = exported;
+                        continue;
+                    }
                 }
                 await WriteAtomicallyAsync(target, file.Content, cancellationToken);
                 written.Add(file.Path);
@@ -61,7 +77,6 @@ public static class ExportFolder
         }
 
         var removed = new List<string>();
-        var kept = new List<string>();
         foreach (var (path, hash) in previous.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             if (now.ContainsKey(path))

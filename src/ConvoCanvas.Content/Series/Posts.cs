@@ -64,18 +64,27 @@ public static class PostWriter
     /// <summary>The body fitted so that body, a blank line and the hashtags stay within <paramref name="limit"/>.</summary>
     public static string Compose(string body, IReadOnlyList<string> hashtags, int limit)
     {
+        var tags = TagLine(hashtags, limit);
+        return tags.Length == 0 ? TextLength.Fit(body, limit) : TextLength.Fit(body, BodyRoom(hashtags, limit)) + "\n\n" + tags;
+    }
+
+    /// <summary>How many characters the body of a post may have once <see cref="Compose"/> adds the hashtags.</summary>
+    public static int BodyRoom(IReadOnlyList<string> hashtags, int limit)
+    {
+        var tags = TagLine(hashtags, limit);
+        return tags.Length == 0 ? limit : limit - TextLength.Count(tags) - 2;
+    }
+
+    /// <summary>The hashtags that end a post: whole ones only, at most a third of the limit.</summary>
+    private static string TagLine(IReadOnlyList<string> hashtags, int limit)
+    {
         var tags = string.Join(' ', hashtags);
         while (tags.Length > 0 && TextLength.Count(tags) > limit / 3)
         {
             var space = tags.LastIndexOf(' ');
             tags = space > 0 ? tags[..space] : "";
         }
-        if (tags.Length == 0)
-        {
-            return TextLength.Fit(body, limit);
-        }
-        var room = limit - TextLength.Count(tags) - 2;
-        return TextLength.Fit(body, room) + "\n\n" + tags;
+        return tags;
     }
 
     public static PostSet ForEpisode(SeriesPlan series, EpisodePlan episode)
@@ -123,6 +132,7 @@ public static class PostWriter
         $"No preamble, only the post.\n\n{about}";
 
     /// <summary>The prompt that sends an over-long post back once.</summary>
+    /// <summary>Sends a post body back to be shortened to <paramref name="limit"/> characters (its hashtags are added afterwards).</summary>
     public static string ShortenPrompt(string post, int limit) =>
-        $"This post has {TextLength.Count(post)} characters; rewrite it in at most {limit} characters, keeping its hashtags. Only the post.\n\n{post}";
+        $"This post has {TextLength.Count(post)} characters; rewrite it in at most {limit} characters, without hashtags. Only the post.\n\n{post}";
 }

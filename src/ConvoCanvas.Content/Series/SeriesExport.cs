@@ -81,7 +81,13 @@ public static class SeriesExport
         text.Append("series: ").Append(Quote(series.Topic)).Append('\n');
         text.Append("episode: ").Append(episode.Number).Append('\n');
         // Only a model's draft is a candidate to publish; an extractive one, or none, is a draft.
-        text.Append("draft: ").Append(draft?.Kind == EpisodeDraft.ByModel ? "false" : "true").Append('\n');
+        var isDraft = draft?.Kind != EpisodeDraft.ByModel;
+        text.Append("draft: ").Append(isDraft ? "true" : "false").Append('\n');
+        if (format == "jekyll" && isDraft)
+        {
+            // Jekyll publishes everything in _posts and reads no "draft"; this is its way to hold a post back.
+            text.Append("published: false\n");
+        }
         text.Append("---\n\n");
         return text.ToString();
     }
@@ -116,7 +122,7 @@ public static class SeriesExport
         text.Append("title: ").Append(Quote($"Posts: {series.Topic}")).Append('\n');
         if (format != "obsidian")
         {
-            text.Append("draft: true\n");
+            text.Append(format == "jekyll" ? "draft: true\npublished: false\n" : "draft: true\n");
         }
         text.Append("---\n\n");
         void Set(string heading, PostSet set)

@@ -46,6 +46,17 @@ public sealed record SeriesPlan
     /// <summary>What the planner had to decide for the person: fewer episodes than asked, sources left out.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
     public DateTimeOffset PlannedAt { get; init; }
+
+    /// <summary>
+    /// The same episodes as <paramref name="other"/>: titles, dates, and the same sources saying the same in the
+    /// same order. A re-plan that gives the same episodes keeps the drafts and posts made for the earlier one.
+    /// </summary>
+    public bool SameEpisodesAs(SeriesPlan other) =>
+        Episodes.Count == other.Episodes.Count
+        && Episodes.Zip(other.Episodes).All(pair =>
+            pair.First.Number == pair.Second.Number && pair.First.Title == pair.Second.Title
+            && pair.First.From == pair.Second.From && pair.First.To == pair.Second.To
+            && pair.First.Sources.Select(s => (s.Id, s.Anchor, s.Text)).SequenceEqual(pair.Second.Sources.Select(s => (s.Id, s.Anchor, s.Text))));
 }
 
 /// <summary>A series cannot be planned from what was found (too few sources); the message says what to do.</summary>

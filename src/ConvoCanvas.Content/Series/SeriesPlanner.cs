@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using ConvoCanvas.Content.Ask;
 using ConvoCanvas.Content.Text;
 
 namespace ConvoCanvas.Content.Series;
@@ -191,10 +192,13 @@ public static partial class SeriesPlanner
         return sum;
     }
 
-    /// <summary>The passage's first sentence, at most 200 characters: what a key moment says.</summary>
+    /// <summary>
+    /// The passage's first sentence, at most 200 characters: what a key moment says. Quoted as evidence is, so a
+    /// note's own <c>[2]</c> or <c>[^1]</c> cannot pass for a citation of the episode's source 2 or footnote 1.
+    /// </summary>
     public static string FirstSentence(string text)
     {
-        var flat = Whitespace().Replace(StripMarkdown().Replace(text, " "), " ").Trim();
+        var flat = Whitespace().Replace(ExtractiveAnswer.Quote(StripMarkdown().Replace(text, " ")), " ").Trim();
         var end = SentenceEnd().Match(flat);
         var sentence = end.Success && end.Index + 1 <= 200 ? flat[..(end.Index + 1)] : flat;
         return TextLength.Fit(sentence, 200);

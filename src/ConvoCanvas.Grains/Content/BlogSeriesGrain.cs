@@ -75,7 +75,8 @@ public sealed class BlogSeriesGrain(
         {
             try
             {
-                await _changed.Task.WaitAsync(wait < TimeSpan.Zero ? TimeSpan.Zero : wait);
+                // Kept under the 30 s Orleans response timeout, so a long poll never times out as a call.
+                await _changed.Task.WaitAsync(TimeSpan.FromSeconds(Math.Clamp(wait.TotalSeconds, 0, 25)));
             }
             catch (TimeoutException)
             {
@@ -106,6 +107,11 @@ public sealed class BlogSeriesGrain(
         if (state.State.Plan is { } earlier && !string.Equals(earlier.Topic, request.Topic.Trim(), StringComparison.OrdinalIgnoreCase) && !request.Replace)
         {
             throw new ArgumentException($"series '{Slug}' is already '{earlier.Topic}'; plan '{request.Topic.Trim()}' over it with --replace, or word the topic differently");
+        }
+        if (request.To is { } until && until.TimeOfDay == TimeSpan.Zero)
+        {
+            // "to": "2025-12-31" from a REST client means that whole day, as it does in the CLI and the page.
+            request = request with { To = until.AddDays(1).AddTicks(-1) };
         }
         var embedder = services.GetService<IEmbedder>() ?? throw new InvalidOperationException("search is not configured on this silo (ConvoCanvas:Search), and a series is planned from search");
         var query = new SearchRequest
@@ -165,8 +171,16 @@ public sealed class BlogSeriesGrain(
         {
             plan = plan with { Notes = [.. plan.Notes, $"{undated} source(s) without a date left out"] };
         }
+        if (state.State.Plan is { } previous && plan.SameEpisodesAs(previous))
+        {
+            // Planned again from the same sources: the drafts and posts made for it still belong to it.
+            plan = plan with { PlannedAt = previous.PlannedAt };
+        }
+        else
+        {
+            state.State.Posts = null;
+        }
         state.State.Plan = plan;
-        state.State.Posts = null;
         await WriteAsync();
         logger.LogInformation("Planned series {Slug}: {Episodes} episodes from {Sources} sources", Slug, plan.Episodes.Count, sources.Count);
         return plan;
@@ -332,6 +346,8 @@ public sealed class BlogSeriesGrain(
 
     private async Task UpdateAsync(Func<SeriesJobView, SeriesJobView> change)
     {
+        // A job that moves keeps its activation: a long batch job nobody watches is not collected half-way.
+        this.DelayDeactivation(TimeSpan.FromHours(2));
         state.State.Job = change(state.State.Job!);
         await WriteAsync();
     }

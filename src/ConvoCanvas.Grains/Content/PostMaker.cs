@@ -31,13 +31,13 @@ internal sealed partial class PostMaker(IGrainFactory grains, bool useModel, str
         var i = 0;
         foreach (var (name, limit) in PostSet.Lengths)
         {
-            var post = await PostAsync(name, limit, $"{material}\n\nHashtags to end with: {string.Join(' ', hashtags)}");
-            if (post is null)
+            // The sources' hashtags end every post, whole: the model's body is checked against the room they leave.
+            var body = await BodyAsync(name, limit, PostWriter.BodyRoom(hashtags, limit), $"{material}\n\nHashtags to end with: {string.Join(' ', hashtags)}");
+            if (body is null)
             {
                 return extractive;
             }
-            // The sources' hashtags end every post, whole; an empty answer keeps the extractive post.
-            var body = TrailingHashtags().Replace(post, "").Trim();
+            // An empty answer keeps the extractive post.
             posts.Add(body.Length == 0 ? fallback[i] : PostWriter.Compose(body, hashtags, limit));
             i++;
         }
@@ -47,22 +47,25 @@ internal sealed partial class PostMaker(IGrainFactory grains, bool useModel, str
     [System.Text.RegularExpressions.GeneratedRegex(@"(\s*#[\p{L}\p{N}_]+)+\s*$")]
     private static partial System.Text.RegularExpressions.Regex TrailingHashtags();
 
-    private async Task<string?> PostAsync(string name, int limit, string material)
+    private static string Body(string post) => TrailingHashtags().Replace(post.Trim(), "").Trim();
+
+    /// <summary>The model's post without its hashtags, at most <paramref name="room"/> characters: sent back once, then cut.</summary>
+    private async Task<string?> BodyAsync(string name, int limit, int room, string material)
     {
         try
         {
-            var post = (await AskAsync(PostWriter.Prompt(name, limit, material), limit)).Trim();
-            if (TextLength.Count(post) > limit)
+            var body = Body(await AskAsync(PostWriter.Prompt(name, limit, material), limit));
+            if (TextLength.Count(body) > room)
             {
                 Shortened++;
-                post = (await AskAsync(PostWriter.ShortenPrompt(post, limit), limit)).Trim();
+                body = Body(await AskAsync(PostWriter.ShortenPrompt(body, room), limit));
             }
-            if (TextLength.Count(post) > limit)
+            if (TextLength.Count(body) > room)
             {
                 Cut++;
-                post = TextLength.Fit(post, limit);
+                body = TextLength.Fit(body, room);
             }
-            return post;
+            return body;
         }
         catch (ModelRequestException failure) when (ModelText.NoModel(failure))
         {

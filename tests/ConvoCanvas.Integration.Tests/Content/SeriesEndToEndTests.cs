@@ -113,7 +113,7 @@ public sealed class SeriesEndToEndTests(PostgresServer server) : IAsyncLifetime
         var tooLong = string.Join(' ', Enumerable.Repeat("My home lab taught me to watch DNS.", 12));
         _ollama.Reply = (_, prompt) =>
             prompt.Contains("at most 300 characters", StringComparison.Ordinal) ? tooLong
-            : prompt.Contains("rewrite it in at most 300", StringComparison.Ordinal) ? tooLong[..320]
+            : System.Text.RegularExpressions.Regex.IsMatch(prompt, "rewrite it in at most 2[0-9][0-9] characters") ? tooLong[..320]
             : prompt.Contains("LinkedIn post", StringComparison.Ordinal) ? "A home lab story, told from my notes. #homelab"
             : null;
         var posts = await CliJsonAsync("series", "posts", "my-home-lab", "--json");
