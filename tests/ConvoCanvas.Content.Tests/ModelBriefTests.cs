@@ -67,6 +67,30 @@ public sealed class ModelBriefTests
     }
 
     [Fact]
+    public async Task With_a_small_window_and_a_wordy_model_every_part_still_reaches_the_brief()
+    {
+        // Each answer as long as the model is allowed; each part's notes name the part, so a dropped one shows.
+        var conversation = Long(40, 300);
+        var prompts = new List<string>();
+        var result = await new ModelBrief().BuildAsync(conversation, 1_000, 2_048, (prompt, max, _) =>
+        {
+            prompts.Add(prompt);
+            var parts = System.Text.RegularExpressions.Regex.Matches(prompt, @"PART-\d+").Select(m => m.Value).Distinct();
+            var mine = prompt.StartsWith("This is part", StringComparison.Ordinal)
+                ? $"PART-{prompt.Split(' ')[3]}"
+                : string.Join(' ', parts);
+            // Padding to the limit comes after the names, so cutting to max keeps them.
+            return Task.FromResult(mine + " " + string.Join(' ', Enumerable.Repeat("filler", max * 2)));
+        });
+        var pieces = prompts.Count(p => p.StartsWith("This is part", StringComparison.Ordinal));
+        Assert.True(pieces >= 8, $"{pieces} pieces");
+        var last = prompts[^1];
+        Assert.All(Enumerable.Range(1, pieces), n => Assert.Contains($"PART-{n} ", last + " "));
+        Assert.All(prompts, p => Assert.True(TokenCounter.Default.Count(p) + ModelBrief.AnswerTokens <= 2_048 + 64, $"{TokenCounter.Default.Count(p)} prompt tokens"));
+        Assert.True(result.Tokens <= 1_000);
+    }
+
+    [Fact]
     public void Pieces_keep_messages_whole_and_cut_only_a_message_longer_than_a_piece()
     {
         var brief = new ModelBrief();

@@ -238,6 +238,10 @@ public sealed class SeriesPlannerTests
         Assert.Contains("draft: true\npublished: false\n", SeriesExport.Files(plan, drafts, posts, "jekyll")[0].Content);
         var byModel = drafts.ToDictionary(d => d.Key, d => d.Value with { Kind = EpisodeDraft.ByModel });
         Assert.DoesNotContain("published:", SeriesExport.Files(plan, byModel, posts, "jekyll")[0].Content);
+        // In a vault, footnotes that cite notes link them.
+        var obsidian = SeriesExport.Files(plan, drafts, posts, "obsidian")[0].Content;
+        Assert.Matches(@"\n\[\^1\]: Topic 0 note 0 — v/t0-0\.md, 2025-10-01 \(\[\[t0-0\|Topic 0 note 0\]\]\)\n", obsidian);
+        Assert.DoesNotContain("[[t0-0|", SeriesExport.Files(plan, drafts, posts, "hugo")[0].Content);
         Assert.Throws<ArgumentException>(() => SeriesExport.Files(plan, drafts, posts, "wordpress"));
 
         // Template syntax quoted from a note is text on the site, not code it runs.

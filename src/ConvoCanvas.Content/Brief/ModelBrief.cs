@@ -26,6 +26,9 @@ public sealed class ModelBrief(TokenCounter? counter = null)
     /// <summary>Tokens of instructions around a piece in the prompt.</summary>
     private const int PromptOverhead = 300;
 
+    /// <summary>Tokens around each note in a merge prompt (its "--- part n ---" line).</summary>
+    private const int NoteOverhead = 8;
+
     /// <summary>The share of the target window the model's summary may take; the last turns get the rest.</summary>
     private const double SummaryShare = 0.6;
 
@@ -60,13 +63,17 @@ public sealed class ModelBrief(TokenCounter? counter = null)
         ArgumentOutOfRangeException.ThrowIfLessThan(targetTokens, 256);
         ArgumentOutOfRangeException.ThrowIfLessThan(modelWindow, 2_048);
         var messages = TokenCounter.ActiveMessages(conversation).Where(m => !m.IsSidechain && TokenCounter.ContextText(m).Trim().Length > 0).ToList();
-        var pieces = Pieces(messages, modelWindow - AnswerTokens - PromptOverhead);
+        var room = modelWindow - AnswerTokens - PromptOverhead;
+        var pieces = Pieces(messages, room);
+        // Notes of a piece are held to half the room, so any two fit one merge and every round halves them:
+        // with a small window no part of the conversation is ever dropped to make the notes fit.
+        var noteTokens = Math.Min(AnswerTokens, room / 2 - NoteOverhead);
         var calls = 0;
         var notes = new List<string>();
         for (var i = 0; i < pieces.Count; i++)
         {
             yield return new BriefStep($"reading part {i + 1} of {pieces.Count}", null);
-            notes.Add(await generate(MapPrompt(conversation.Title, i + 1, pieces.Count, pieces[i]), AnswerTokens, cancellationToken));
+            notes.Add(Cut(await generate(MapPrompt(conversation.Title, i + 1, pieces.Count, pieces[i]), noteTokens, cancellationToken), noteTokens));
             calls++;
         }
         var summaryBudget = (int)(targetTokens * SummaryShare);
@@ -75,18 +82,19 @@ public sealed class ModelBrief(TokenCounter? counter = null)
         while (notes.Count > 1 || round == 0)
         {
             round++;
-            var groups = Group(notes, modelWindow - AnswerTokens - PromptOverhead);
+            var groups = Group(notes, room);
             var merged = new List<string>();
+            // A merge that is not the last one is held to the note size, so the next round can pair it up again.
+            var answerTokens = groups.Count == 1 ? Math.Min(AnswerTokens, summaryBudget) : noteTokens;
             foreach (var group in groups)
             {
                 yield return new BriefStep(groups.Count == 1 ? "merging the notes" : $"merging notes, round {round}", null);
-                merged.Add(await generate(ReducePrompt(conversation.Title, group, Math.Min(AnswerTokens, summaryBudget)), Math.Min(AnswerTokens, summaryBudget), cancellationToken));
+                merged.Add(Cut(await generate(ReducePrompt(conversation.Title, group, answerTokens), answerTokens, cancellationToken), answerTokens));
                 calls++;
             }
             if (merged.Count >= notes.Count && notes.Count > 1)
             {
-                // The notes do not shrink (each is as long as the window): keep the first merges only.
-                merged = [.. merged.Take(1)];
+                throw new InvalidOperationException($"merging {notes.Count} notes gave {merged.Count}: the model window is too small to pair them");
             }
             notes = merged;
         }
@@ -150,7 +158,7 @@ public sealed class ModelBrief(TokenCounter? counter = null)
         var tokens = 0;
         foreach (var note in notes)
         {
-            var cost = _counter.Count(note) + 8;
+            var cost = _counter.Count(note) + NoteOverhead;
             if (groups.Count == 0 || tokens + cost > room)
             {
                 groups.Add([]);

@@ -40,6 +40,10 @@ public static class SeriesExport
                 // Static sites take the title from the front matter.
                 body = StripTitle(body);
             }
+            if (format == "obsidian" && draft is not null)
+            {
+                body = LinkNoteFootnotes(body, draft);
+            }
             if (format == "hugo")
             {
                 // Shortcode syntax quoted from a note is shown, not run: Hugo's comment form prints it literally.
@@ -90,6 +94,29 @@ public static class SeriesExport
         }
         text.Append("---\n\n");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// In a vault, a footnote that cites a note also links it (<c>[[path|Title]]</c>), so the series exported into
+    /// the vault it came from leads back to its sources in Obsidian's graph and backlinks.
+    /// </summary>
+    private static string LinkNoteFootnotes(string body, EpisodeDraft draft)
+    {
+        foreach (var citation in draft.Citations.Where(c => c.SourceId.StartsWith("note:", StringComparison.Ordinal)))
+        {
+            var definition = $"\n[^{citation.N}]: ";
+            var at = body.IndexOf(definition, StringComparison.Ordinal);
+            if (at < 0)
+            {
+                continue;
+            }
+            var end = body.IndexOf('\n', at + definition.Length);
+            end = end < 0 ? body.Length : end;
+            var target = citation.Path.EndsWith(".md", StringComparison.OrdinalIgnoreCase) ? citation.Path[..^3] : citation.Path;
+            var title = citation.Title.Replace("|", "-", StringComparison.Ordinal).Replace("]]", ")", StringComparison.Ordinal);
+            body = body.Insert(end, $" ([[{target.Replace("]]", ")", StringComparison.Ordinal)}|{title}]])");
+        }
+        return body;
     }
 
     private static string Index(SeriesPlan series, IReadOnlyDictionary<int, string> names, string format)

@@ -174,6 +174,10 @@ public sealed class AskGrain(IOptions<AskOptions> options, ILogger<AskGrain> log
         {
             throw new ArgumentException($"source kind '{request.SourceKind}' is not note or conversation");
         }
+        if (request.Vault is not null && request.SourceKind == "conversation")
+        {
+            throw new ArgumentException($"a vault ('{request.Vault}') holds notes, not conversations: ask one or the other");
+        }
         return question;
     }
 

@@ -107,6 +107,7 @@ public sealed partial class AskEndToEndTests(PostgresServer server) : IAsyncLife
         await AssertProblemAsync(new { question = "" }, HttpStatusCode.BadRequest, "the question is empty");
         await AssertProblemAsync(new { question = new string('x', 2_001) }, HttpStatusCode.BadRequest, "at most 2,000");
         await AssertProblemAsync(new { question = "keeper", sourceKind = "poem" }, HttpStatusCode.BadRequest, "source kind 'poem'");
+        await AssertProblemAsync(new { question = "keeper", sourceKind = "conversation", vault = "notes" }, HttpStatusCode.BadRequest, "a vault ('notes') holds notes, not conversations");
         using (var malformed = await _http.PostAsync("api/ask", new StringContent("{\"question\": ", Encoding.UTF8, "application/json")))
         {
             Assert.Equal(HttpStatusCode.BadRequest, malformed.StatusCode);
