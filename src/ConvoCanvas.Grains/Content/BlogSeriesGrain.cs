@@ -123,12 +123,17 @@ public sealed class BlogSeriesGrain(
             IncludeText = true,
         };
         var search = GrainFactory.GetGrain<ISearchGrain>(0);
-        // One vault's notes and every conversation: two searches, the better half of each by score.
-        var found = request.Vault is null
-            ? (await search.SearchAsync(query)).Hits
-            : (await search.SearchAsync(query with { Vault = request.Vault, Kind = "note" })).Hits
-                .Concat((await search.SearchAsync(query with { Kind = "conversation" })).Hits)
-                .OrderByDescending(h => h.Score).Take(query.Limit).ToList();
+        async Task<IReadOnlyList<SearchHitView>> FindAsync(SearchRequest q) => request.Vault is null
+            ? (await search.SearchAsync(q)).Hits
+            // One vault's notes and every conversation: two searches, the better half of each by score.
+            : (await search.SearchAsync(q with { Vault = request.Vault, Kind = "note" })).Hits
+                .Concat((await search.SearchAsync(q with { Kind = "conversation" })).Hits)
+                .OrderByDescending(h => h.Score).Take(q.Limit).ToList();
+        // The evidence: the best matches for the topic (hybrid), plus the timeline of dated notes and conversations in
+        // the range that name the topic's words (keyword), so a stretch of time the best matches skip still has its sources.
+        var best = await FindAsync(query);
+        var timeline = await FindAsync(query with { Mode = "keyword" });
+        var found = best.Concat(timeline).DistinctBy(h => h.ChunkId ?? $"{h.SourceId}#{h.Anchor}").ToList();
         var hits = found.Where(h => h.KeywordRank is not null || h.VectorSimilarity is not { } similarity || similarity >= askOptions.Value.MinSimilarity).ToList();
         var undated = hits.Count(h => h.At is null);
         var sources = hits.Where(h => h.At is not null).Select(h => new SeriesSource
