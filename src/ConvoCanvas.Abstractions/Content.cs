@@ -182,8 +182,11 @@ public sealed record BriefRequest
     [Id(3)] public string? Kind { get; init; }
     /// <summary>False: the extractive brief, without asking a model.</summary>
     [Id(4)] public bool UseModel { get; init; } = true;
-    /// <summary>The model's own window (its num_ctx): the pieces of the conversation are cut to fit it.</summary>
-    [Id(5)] public int ModelWindow { get; init; } = 8_192;
+    /// <summary>
+    /// The model's own window (its num_ctx): the pieces of the conversation are cut to fit it. Null: 8,192
+    /// tokens, or the model's context length when that is smaller; a larger window is also held to it.
+    /// </summary>
+    [Id(5)] public int? ModelWindow { get; init; }
     [Id(6)] public string? Caller { get; init; }
 }
 

@@ -77,4 +77,24 @@ public sealed class AskPromptTests
         Assert.Contains("> Here's an example:   def greet(name):", answer);
         Assert.Contains("Use `items(0)` and an odd  tick. [3]", answer);
     }
+
+    [Theory]
+    [InlineData("👩‍💻👩‍💻👩‍💻👩‍💻👩‍💻👩‍💻👩‍💻👩‍💻", 12)]
+    [InlineData("e\u0301e\u0301e\u0301e\u0301e\u0301e\u0301e\u0301e\u0301e\u0301e\u0301", 9)]
+    [InlineData("🇵🇹🇵🇹🇵🇹🇵🇹🇵🇹🇵🇹", 10)]
+    public void Shortening_text_with_no_spaces_never_splits_a_character(string text, int max)
+    {
+        var shortened = AskPrompt.Shorten(text, max);
+        Assert.EndsWith("…", shortened);
+        Assert.True(shortened.Length <= max, shortened);
+        var kept = shortened[..^1];
+        Assert.StartsWith(kept, text, StringComparison.Ordinal);
+        // Cut where a character starts: no half emoji, no letter without its accent.
+        var starts = new List<int>();
+        for (var at = 0; at < text.Length; at += System.Globalization.StringInfo.GetNextTextElementLength(text, at))
+        {
+            starts.Add(at);
+        }
+        Assert.Contains(kept.Length, starts);
+    }
 }

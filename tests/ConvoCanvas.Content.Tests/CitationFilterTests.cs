@@ -98,4 +98,21 @@ public sealed class CitationFilterTests
             Assert.Equal(used, again.Used);
         }
     }
+
+    [Fact]
+    public void Segments_give_a_page_every_kept_citation_chained_or_listed_and_none_in_code()
+    {
+        var segments = CitationFilter.Segments("Chained [1][2], listed [1, 3], code `items[2]` and a link [2](x) and nowhere [9].", 3).ToList();
+        var citations = segments.Where(s => s.Citation is not null).Select(s => string.Join(",", s.Citation!)).ToList();
+        Assert.Equal(["1", "2", "1,3"], citations);
+        var text = string.Concat(segments.Select(s => s.Citation is null ? s.Text : "#"));
+        Assert.Equal("Chained ##, listed #, code `items[2]` and a link [2](x) and nowhere.", text);
+    }
+
+    [Fact]
+    public void Segments_of_text_with_the_marks_themselves_do_not_break()
+    {
+        var segments = CitationFilter.Segments("odd \uE000 mark \uE001 [1]", 1).ToList();
+        Assert.Single(segments, s => s.Citation is [1]);
+    }
 }

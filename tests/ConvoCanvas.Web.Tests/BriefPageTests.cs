@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using ConvoCanvas.Testing.Conversations;
 using static Microsoft.Playwright.Assertions;
 
 namespace ConvoCanvas.Web.Tests;
@@ -11,13 +12,15 @@ public sealed class BriefPageTests(WebFixture web)
     [Fact]
     public async Task The_brief_button_with_a_model_shows_the_steps_and_the_models_brief()
     {
-        var list = await web.Http.GetFromJsonAsync<JsonElement>("api/conversations?limit=1");
-        var id = list.GetProperty("items")[0].GetProperty("id").GetString()!;
+        // A conversation that overflows the page's smallest window (the seed's all fit, and a brief of a
+        // conversation that fits needs no model).
+        var id = await ImportLongConversationAsync();
         web.Ollama.Reply = (_, prompt) => prompt.StartsWith("This is part", StringComparison.Ordinal) ? "## Goal\nA part." : "## Goal\nTHE MERGED GOAL";
         try
         {
             await web.OnPageAsync($"conversations/{Uri.EscapeDataString(id)}", async page =>
             {
+                await page.GetByTestId("brief-window").SelectOptionAsync("4096");
                 await page.GetByTestId("brief-model").CheckAsync();
                 await page.GetByTestId("brief-make").ClickAsync();
                 var brief = page.GetByTestId("brief");
@@ -31,5 +34,14 @@ public sealed class BriefPageTests(WebFixture web)
         {
             web.Ollama.Reply = null;
         }
+    }
+
+    private async Task<string> ImportLongConversationAsync()
+    {
+        var export = LongConversation.ClaudeExport("long-brief");
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(export), "file", "claude-long.json" } };
+        using var response = await web.Http.PostAsync("api/imports", form);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        return "claude-ai:long-brief";
     }
 }

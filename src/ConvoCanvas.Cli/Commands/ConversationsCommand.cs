@@ -61,7 +61,7 @@ internal static class ConversationsCommand
         var window = new Option<string>("--window") { Description = "the window the brief must fit: tokens, or 8k, 32k (×1024)", DefaultValueFactory = _ => "8k" };
         var model = new Option<string?>("--model") { Description = "a model by name (else the router's summarise model)" };
         var kind = new Option<string?>("--kind") { Description = "the router's task kind" };
-        var modelWindow = new Option<string>("--model-window") { Description = "the model's own window, which the pieces are cut to fit", DefaultValueFactory = _ => "8k" };
+        var modelWindow = new Option<string?>("--model-window") { Description = "the model's own window, which the pieces are cut to fit (default 8k, or the model's context length when smaller)" };
         var noModel = new Option<bool>("--no-model") { Description = "the extractive brief, without a model" };
         var command = new Command("brief", "A continuation brief that fits a window, written by a model by map-reduce (extractive when no model can); ready to paste into a new chat.")
         {
@@ -73,7 +73,7 @@ internal static class ConversationsCommand
             {
                 ConversationId = parse.GetValue(id)!,
                 WindowTokens = Tokens(parse.GetValue(window)!, "--window"),
-                ModelWindow = Tokens(parse.GetValue(modelWindow)!, "--model-window"),
+                ModelWindow = parse.GetValue(modelWindow) is { } given ? Tokens(given, "--model-window") : null,
                 Model = parse.GetValue(model),
                 Kind = parse.GetValue(kind),
                 UseModel = !parse.GetValue(noModel),

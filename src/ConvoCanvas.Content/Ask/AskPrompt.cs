@@ -75,7 +75,13 @@ public sealed class AskPrompt
         var cut = text.LastIndexOf(' ', Math.Max(0, max - 1));
         if (cut < max / 2)
         {
-            cut = max - 1;
+            // No space late enough: cut after the last whole character that fits, so an emoji or a letter
+            // with its combining marks is kept whole or left out, never split.
+            cut = 0;
+            while (cut < text.Length && cut + StringInfo.GetNextTextElementLength(text, cut) <= max - 1)
+            {
+                cut += StringInfo.GetNextTextElementLength(text, cut);
+            }
         }
         return text[..cut].TrimEnd() + "…";
     }

@@ -76,6 +76,37 @@ public sealed class CitationFilter(int evidenceCount)
         }
     }
 
+    /// <summary>
+    /// An answer as plain text and citations, read by the same rules as the filter (chained <c>[1][2]</c>,
+    /// lists, nothing in code or links), for a page that links each citation to its evidence. Citations
+    /// that point at nothing are dropped, as the filter drops them.
+    /// </summary>
+    public static IEnumerable<(string Text, IReadOnlyList<int>? Citation)> Segments(string answer, int evidenceCount)
+    {
+        // The filter writes each kept citation between two marks that cannot come from the text.
+        const char open = '\uE000', close = '\uE001';
+        var safe = answer.Replace(open, ' ').Replace(close, ' ');
+        var filter = new CitationFilter(evidenceCount) { Render = numbers => $"{open}{string.Join(',', numbers)}{close}" };
+        var marked = filter.Append(safe) + filter.Finish();
+        var at = 0;
+        while (at < marked.Length)
+        {
+            var start = marked.IndexOf(open, at);
+            if (start < 0)
+            {
+                yield return (marked[at..], null);
+                yield break;
+            }
+            if (start > at)
+            {
+                yield return (marked[at..start], null);
+            }
+            var end = marked.IndexOf(close, start);
+            yield return ("", marked[(start + 1)..end].Split(',').Select(n => int.Parse(n, CultureInfo.InvariantCulture)).ToList());
+            at = end + 1;
+        }
+    }
+
     private string Drain(bool final)
     {
         var text = _pending.ToString();

@@ -132,7 +132,12 @@ public sealed class BlogSeriesGrain(
         // The evidence: the best matches for the topic (hybrid), plus the timeline of dated notes and conversations in
         // the range that name the topic's words (keyword), so a stretch of time the best matches skip still has its sources.
         var best = await FindAsync(query);
-        var timeline = await FindAsync(query with { Mode = "keyword" });
+        var timeline = new List<SearchHitView>();
+        var seen = best.Where(h => h.At is not null).Select(h => h.At!.Value).ToList();
+        foreach (var slice in TimelineSlice.Cut(request.From, request.To, seen, request.Episodes, Math.Clamp(request.MaxSources, 3, 100)))
+        {
+            timeline.AddRange(await FindAsync(query with { Mode = "keyword", Since = slice.From, Until = slice.To, Limit = slice.Limit }));
+        }
         var found = best.Concat(timeline).DistinctBy(h => h.ChunkId ?? $"{h.SourceId}#{h.Anchor}").ToList();
         var hits = found.Where(h => h.KeywordRank is not null || h.VectorSimilarity is not { } similarity || similarity >= askOptions.Value.MinSimilarity).ToList();
         var undated = hits.Count(h => h.At is null);
