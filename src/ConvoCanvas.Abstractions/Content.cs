@@ -161,12 +161,22 @@ public interface IBlogSeriesGrain : IGrainWithStringKey
     Task<IReadOnlyList<ConvoCanvas.Content.Series.ExportFile>> ExportAsync(string format);
 }
 
-/// <summary>One episode of a series (key: <c>{slug}/{n}</c>): its drafts, every version kept.</summary>
+/// <summary>One episode of a series (key: <c>{slug}/{n}</c>): it drafts itself, and keeps every version.</summary>
 public interface IBlogEpisodeGrain : IGrainWithStringKey
 {
+    /// <summary>
+    /// Drafts this episode of <paramref name="plan"/> as markdown, by a model through the router and the GPU
+    /// scheduler at batch priority (or extractive, when no model can or none is asked for), and keeps it as
+    /// the next version. A batch request can wait its turn behind interactive ones, hence the long timeout.
+    /// </summary>
+    [ResponseTimeout("01:00:00")]
+    Task<ConvoCanvas.Content.Series.EpisodeDraft> DraftAsync(ConvoCanvas.Content.Series.SeriesPlan plan, SeriesDraftRequest request);
+
     /// <summary>Keeps a new draft as the next version and returns it with its version number.</summary>
     Task<ConvoCanvas.Content.Series.EpisodeDraft> AddAsync(ConvoCanvas.Content.Series.EpisodeDraft draft);
 
+    /// <summary>Every version, oldest first; answered even while a draft is being written.</summary>
+    [AlwaysInterleave]
     Task<IReadOnlyList<ConvoCanvas.Content.Series.EpisodeDraft>> GetDraftsAsync();
 }
 

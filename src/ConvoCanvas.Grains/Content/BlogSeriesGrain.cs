@@ -30,8 +30,6 @@ public sealed class BlogSeriesGrain(
     IOptions<AskOptions> askOptions,
     ILogger<BlogSeriesGrain> logger) : Grain, IBlogSeriesGrain
 {
-    private const int DraftContextTokens = 8_192;
-
     /// <summary>The job and the grain's calls both write the state; one write at a time keeps the etag right.</summary>
     private readonly SemaphoreSlim _writing = new(1, 1);
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -230,8 +228,7 @@ public sealed class BlogSeriesGrain(
             foreach (var episode in episodes)
             {
                 await UpdateAsync(j => j with { Current = $"episode {episode.Number}: {episode.Title}" });
-                var draft = await DraftAsync(plan, episode, request) with { PlannedAt = plan.PlannedAt };
-                await Episode(episode.Number).AddAsync(draft);
+                var draft = await Episode(episode.Number).DraftAsync(plan, request);
                 await UpdateAsync(j => j with
                 {
                     Done = j.Done + 1,
@@ -290,38 +287,6 @@ public sealed class BlogSeriesGrain(
             }
         }
         return SeriesExport.Files(plan, drafts, state.State.Posts, format);
-    }
-
-    private async Task<EpisodeDraft> DraftAsync(SeriesPlan plan, EpisodePlan episode, SeriesDraftRequest request)
-    {
-        var now = DateTimeOffset.UtcNow;
-        if (!request.UseModel)
-        {
-            return EpisodeWriter.Extractive(plan, episode, 0, now);
-        }
-        try
-        {
-            var answer = await ModelText.GenerateAsync(GrainFactory, new GenerationRequest
-            {
-                Model = request.Model,
-                Kind = request.Kind ?? TaskKinds.Summarise,
-                System = EpisodeWriter.System,
-                Prompt = EpisodeWriter.Prompt(plan, episode, DraftContextTokens),
-                NumCtx = DraftContextTokens,
-                MaxTokens = 1_500,
-                Priority = ModelPriorities.Batch,
-                Caller = $"series {Slug} episode {episode.Number}",
-            });
-            if (string.IsNullOrWhiteSpace(answer.Text))
-            {
-                return EpisodeWriter.Extractive(plan, episode, 0, now, $"{answer.Model} wrote nothing") with { ModelCalls = 1 };
-            }
-            return EpisodeWriter.FromModel(plan, episode, answer.Text, 0, now, answer.Model, 1, answer.Stats?.PromptTokens ?? 0, answer.Stats?.OutputTokens ?? 0);
-        }
-        catch (ModelRequestException failure) when (ModelText.NoModel(failure))
-        {
-            return EpisodeWriter.Extractive(plan, episode, 0, now, $"no model could draft it: {failure.Message}");
-        }
     }
 
     private static string SeasonMaterial(SeriesPlan plan) =>
