@@ -46,13 +46,25 @@ public sealed class RealDataContentTests(PostgresServer server, ITestOutputHelpe
         var claudeAi = Shared("conversations", "claude-ai-osteele-claude-chat-viewer", "src", "data", "sampleConversations");
         var claudeCode = Shared("conversations", "claude-code-jsonl", "daaain-claude-code-log");
         var transcripts = Shared("conversations", "claude-code-jsonl", "simonw-claude-code-transcripts", "sample_session.jsonl");
-        var (code, imported, error) = await CliProcess.RunAsync(_silo.GatewayPort, ["import", claudeAi, claudeCode, transcripts]);
+        // And one or more real exports of every other kind: ChatGPT, LibreChat and Open WebUI.
+        string[] others =
+        [
+            Shared("conversations", "librechat-import-fixtures", "chatgpt-export.json"),
+            Shared("conversations", "librechat-import-fixtures", "chatgpt-tree.json"),
+            Shared("conversations", "librechat-import-fixtures", "librechat-export.json"),
+            Shared("conversations", "librechat-import-fixtures", "librechat-tree.json"),
+            Shared("conversations", "librechat-import-fixtures-upstream", "openwebui-export.json"),
+            Shared("conversations", "openwebui-importer-MIT", "examples", "webui-json.json"),
+        ];
+        var (code, imported, error) = await CliProcess.RunAsync(_silo.GatewayPort, ["import", claudeAi, claudeCode, transcripts, .. others]);
         Assert.True(code == 0, error);
         output.WriteLine(imported);
         var conversations = JsonDocument.Parse(imported).RootElement.GetProperty("conversations").GetProperty("new").GetInt32();
         Assert.True(conversations >= 10, imported);
         await Vaults.AddAndWaitAsync(_http, "kepano", Shared("obsidian", "kepano-obsidian"), 20);
-        var notes = (await _http.GetFromJsonAsync<JsonElement>("api/vaults/kepano")).GetProperty("indexed").GetInt32();
+        await Vaults.AddAndWaitAsync(_http, "tasks", Shared("obsidian", "tasks-demo-vault"), 100);
+        var notes = (await _http.GetFromJsonAsync<JsonElement>("api/vaults/kepano")).GetProperty("indexed").GetInt32()
+            + (await _http.GetFromJsonAsync<JsonElement>("api/vaults/tasks")).GetProperty("indexed").GetInt32();
         await WaitIndexedAsync(notes + conversations);
 
         // Ask: no model here, so the answer quotes the evidence, and every [n] is a source it lists.
@@ -69,6 +81,17 @@ public sealed class RealDataContentTests(PostgresServer server, ITestOutputHelpe
             Assert.NotEmpty(cited);
             Assert.All(cited, n => Assert.Contains(n, listed));
         }
+
+        // Ask one vault: every citation is a note of that vault, at a path that exists in the folder.
+        var tasks = await CliJsonAsync("ask", "--json", "--vault", "tasks", "How do I filter tasks by due date?");
+        output.WriteLine(tasks.ToString());
+        var taskCitations = tasks.GetProperty("citations").EnumerateArray().ToList();
+        Assert.NotEmpty(taskCitations);
+        Assert.All(taskCitations, c =>
+        {
+            Assert.Equal("tasks", c.GetProperty("vault").GetString());
+            Assert.True(File.Exists(Path.Combine(Shared("obsidian", "tasks-demo-vault"), c.GetProperty("path").GetString()!)), c.ToString());
+        });
 
         // A series over the conversations about code: two episodes in time order, three sources or more each.
         var plan = await CliJsonAsync("series", "plan", "--topic", "python code debugging", "--episodes", "2", "--json");
@@ -102,14 +125,21 @@ public sealed class RealDataContentTests(PostgresServer server, ITestOutputHelpe
         Assert.Equal(4, exported.GetProperty("written").GetArrayLength());
         Assert.All(exported.GetProperty("written").EnumerateArray(), p => Assert.True(File.Exists(Path.Combine(_site, p.GetString()!))));
 
-        // The longest real conversation, briefed into 1,000 tokens.
-        var list = await _http.GetFromJsonAsync<JsonElement>("api/conversations?limit=100");
-        var longest = list.GetProperty("items").EnumerateArray().OrderByDescending(c => c.GetProperty("messageCount").GetInt32()).First();
-        var brief = await CliJsonAsync("conversations", "brief", longest.GetProperty("id").GetString()!, "--window", "1000", "--json");
-        Assert.Equal("extractive", brief.GetProperty("kind").GetString());
-        var briefText = brief.GetProperty("markdown").GetString()!;
-        Assert.True(TokenCounter.Default.Count(briefText) <= 1_000, $"{TokenCounter.Default.Count(briefText)} tokens");
-        Assert.StartsWith("# Continuing: ", briefText);
+        // The longest real conversation of each export kind, briefed into 1,000 tokens, then into 256.
+        foreach (var source in new[] { "claude-ai", "claude-code", "chatgpt", "librechat", "openwebui" })
+        {
+            var list = await _http.GetFromJsonAsync<JsonElement>($"api/conversations?source={source}&limit=100");
+            var longest = list.GetProperty("items").EnumerateArray().OrderByDescending(c => c.GetProperty("messageCount").GetInt32()).FirstOrDefault();
+            Assert.True(longest.ValueKind == JsonValueKind.Object, $"no {source} conversation was imported: {imported}");
+            foreach (var window in new[] { 1_000, 256 })
+            {
+                var brief = await CliJsonAsync("conversations", "brief", longest.GetProperty("id").GetString()!, "--window", window.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
+                Assert.Equal("extractive", brief.GetProperty("kind").GetString());
+                var briefText = brief.GetProperty("markdown").GetString()!;
+                Assert.True(TokenCounter.Default.Count(briefText) <= window, $"{source}: {TokenCounter.Default.Count(briefText)} tokens over {window}");
+                Assert.StartsWith("# Continuing: ", briefText);
+            }
+        }
     }
 
     /// <summary>Until the index holds every note and conversation and nothing is pending.</summary>
