@@ -47,6 +47,49 @@ public sealed class CliOfflineTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_from_a_dump_alarms_when_fewer_pods_than_expected_are_ready()
+    {
+        var (code, output, error) = await CliProcess.RunOfflineAsync(
+            "cluster", "check", "--from-dir", SharedK8sData.KindCluster, "--expect-pods", "500", "--expect", "kube-system=99", "--expect", "gone=2", "--json");
+
+        Assert.True(code == 2, $"exit {code}: {error}");
+        using var json = JsonDocument.Parse(output);
+        var missing = json.RootElement.GetProperty("alerts").EnumerateArray().Where(a => a.GetProperty("rule").GetString() == "pods-missing").ToList();
+        var cluster = Assert.Single(missing, a => a.GetProperty("subject").GetString() == "cluster");
+        Assert.Equal("500", cluster.GetProperty("evidence").GetProperty("expected").GetString());
+        var system = Assert.Single(missing, a => a.GetProperty("subject").GetString() == "namespace/kube-system");
+        Assert.Equal("99", system.GetProperty("evidence").GetProperty("expected").GetString());
+        // A namespace expected but not there at all: nothing of it is ready.
+        var gone = Assert.Single(missing, a => a.GetProperty("subject").GetString() == "namespace/gone");
+        Assert.Equal("critical", gone.GetProperty("severity").GetString());
+
+        // Without expectations the same dump has no pods-missing alert: nothing was learned from one look.
+        (code, output, error) = await CliProcess.RunOfflineAsync("cluster", "check", "--from-dir", SharedK8sData.KindCluster, "--json");
+        using var plain = JsonDocument.Parse(output);
+        Assert.DoesNotContain(plain.RootElement.GetProperty("alerts").EnumerateArray(), a => a.GetProperty("rule").GetString() == "pods-missing");
+    }
+
+    [Theory]
+    [InlineData("--expect", "kube-system", "--expect 'kube-system' is not NAMESPACE=COUNT")]
+    [InlineData("--expect", "apps=many", "--expect 'apps=many' is not NAMESPACE=COUNT")]
+    public async Task A_bad_expectation_is_one_clear_error(string option, string value, string message)
+    {
+        var (code, _, error) = await CliProcess.RunOfflineAsync("cluster", "check", "--from-dir", SharedK8sData.KindCluster, option, value);
+
+        Assert.Equal(1, code);
+        Assert.Contains(message, error);
+    }
+
+    [Fact]
+    public async Task Expectations_without_a_dump_are_refused_because_the_silo_has_its_own()
+    {
+        var (code, _, error) = await CliProcess.RunOfflineAsync("cluster", "check", "--expect-pods", "23");
+
+        Assert.Equal(1, code);
+        Assert.Contains("--expect-pods and --expect go with --from-dir", error);
+    }
+
+    [Fact]
     public async Task A_malformed_file_is_named_on_stderr_and_the_good_ones_are_still_drawn()
     {
         File.Copy(Path.Combine(SharedK8sData.KindCluster, "resources", "ns", "kube-system", "core_v1_pods.json"), Path.Combine(_temp.FullName, "pods.json"));

@@ -86,18 +86,27 @@ internal static class ClusterCommand
     private static Command Check()
     {
         var fromDir = FromDir();
+        var expectPods = new Option<int?>("--expect-pods") { Description = "with --from-dir: running and ready pods expected in the whole cluster (\"23\")" };
+        var expect = new Option<string[]>("--expect") { Description = "with --from-dir: NAMESPACE=COUNT, running and ready pods expected in a namespace (repeatable)" };
         var command = new Command("check", "Run the health rules (restart storms, crash loops, nodes not ready or with a new IP, DNS, missing pods, silence) and list what they find; exit code 2 when anything is found.")
         {
-            fromDir,
+            fromDir, expectPods, expect,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var expected = parse.GetValue(expect) ?? [];
+            if (parse.GetValue(fromDir) is null && (parse.GetValue(expectPods) is not null || expected.Length > 0))
+            {
+                Console.Error.WriteLine($"error: --expect-pods and --expect go with --from-dir; the silo's alerts use its own settings ({HealthSettings.SectionName}:ExpectedPods, ExpectedPodsTotal)");
+                return 1;
+            }
             if (parse.GetValue(fromDir) is { } dir)
             {
                 return Local(() =>
                 {
+                    var settings = new HealthSettings { ExpectedPodsTotal = parse.GetValue(expectPods), ExpectedPods = Expected(expected) };
                     var snapshot = Read(dir);
-                    var findings = HealthEvaluator.Check(snapshot);
+                    var findings = HealthEvaluator.Check(snapshot, settings);
                     if (parse.WantsJson())
                     {
                         Console.Out.WriteLine(HealthCheckJson.Format(findings));
@@ -231,6 +240,22 @@ internal static class ClusterCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary><c>--expect monitoring=5 --expect apps=9</c> as expected pod counts by namespace.</summary>
+    private static Dictionary<string, int> Expected(IEnumerable<string> pairs)
+    {
+        var expected = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var parts = pair.Split('=', 2, StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count))
+            {
+                throw new CliException($"--expect '{pair}' is not NAMESPACE=COUNT (for example monitoring=5)");
+            }
+            expected[parts[0]] = count;
+        }
+        return expected;
     }
 
     /// <summary>A dump folder as a snapshot; problems reading it go to stderr by file, the rest is used.</summary>
