@@ -15,6 +15,12 @@ public sealed class MermaidDiagramTests
     }
 
     [Fact]
+    public void Project_k3s_home_lab_dump_draws_as_the_golden_file()
+    {
+        Golden.Matches("k3s-home.mmd", MermaidDiagram.Render(SnapshotBuilder.Build("home", DumpFolder.Read(ProjectK8sData.K3sHome), At)));
+    }
+
+    [Fact]
     public void K9s_objects_draw_services_pointing_at_their_workloads()
     {
         var mermaid = MermaidDiagram.Render(SnapshotBuilder.Build("k9s", DumpFolder.Read(SharedK8sData.K9sXray), At));
