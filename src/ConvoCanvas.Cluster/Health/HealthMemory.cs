@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ConvoCanvas.Cluster.Model;
 
 namespace ConvoCanvas.Cluster.Health;
@@ -24,8 +25,26 @@ public sealed record HealthMemory
 
     public IReadOnlyList<PodBaseline> Baselines { get; init; } = [];
 
+    /// <summary>
+    /// The series of each remembered container, built once per <see cref="Restarts"/> list: the restart rule asks for
+    /// every container of every pod, and a search of the list each time made thousands of pods quadratic. Kept beside
+    /// the record, not in it, so it is neither stored, nor compared, nor carried stale by <c>with</c>.
+    /// </summary>
+    private static readonly ConditionalWeakTable<IReadOnlyList<RestartSeries>, Dictionary<(string, string, string), RestartSeries>> RestartIndex = new();
+
     public RestartSeries? FindRestarts(string ns, string pod, string container) =>
-        Restarts.FirstOrDefault(r => r.Namespace == ns && r.Pod == pod && r.Container == container);
+        RestartIndex.GetValue(Restarts, IndexRestarts).GetValueOrDefault((ns, pod, container));
+
+    private static Dictionary<(string, string, string), RestartSeries> IndexRestarts(IReadOnlyList<RestartSeries> restarts)
+    {
+        var index = new Dictionary<(string, string, string), RestartSeries>(restarts.Count);
+        foreach (var series in restarts)
+        {
+            // The first of two series for one container wins, as a search of the list would find it.
+            index.TryAdd((series.Namespace, series.Pod, series.Container), series);
+        }
+        return index;
+    }
 
     /// <summary>The memory with <paramref name="snapshot"/> folded in.</summary>
     public HealthMemory Observe(ClusterSnapshot snapshot, HealthSettings settings)
