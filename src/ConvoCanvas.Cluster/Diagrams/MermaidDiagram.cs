@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using ConvoCanvas.Cluster.Model;
 
@@ -46,7 +47,7 @@ public static class MermaidDiagram
             foreach (var workload in ns.Workloads)
             {
                 var w = workload.Workload;
-                var id = Id("w", ns.Namespace.Name, w.Key);
+                var id = Id("w", ns.Namespace.Name, w.Kind.ToLowerInvariant(), w.Name);
                 var details = new List<string> { $"{w.Ready}/{w.Desired} ready" };
                 var restarts = workload.Pods.Sum(p => p.Restarts);
                 if (restarts > 0)
@@ -87,30 +88,54 @@ public static class MermaidDiagram
         return text.ToString();
     }
 
-    /// <summary>A Mermaid node id: letters, digits and underscores only, unique per (kind, namespace, name).</summary>
+    /// <summary>
+    /// A Mermaid node id (letters, digits and underscores), a different one for every different list of parts. Parts
+    /// as Kubernetes names mostly are (letters and digits in runs joined by single '-') read through: '-' becomes '_' and
+    /// parts are joined by "__", so such an id reads back one way only (a name never gives two '_' in a row). Any other
+    /// part ('.', '_', "--", a '-' at either end, empty) is written with '_' for what is not a letter or digit, then
+    /// "___" (which the plain form never has) and a hash of the exact parts, which tells apart names that read alike
+    /// ("a.b" and "a-o-b").
+    /// </summary>
     private static string Id(params string[] parts)
     {
         var id = new StringBuilder();
+        var plain = true;
         foreach (var part in parts)
         {
             if (id.Length > 0)
             {
                 id.Append("__");
             }
+            plain &= IsPlain(part);
             foreach (var c in part)
             {
-                // Kubernetes names use [a-z0-9.-]; '-' and '.' become distinct escapes so names cannot collide.
-                id.Append(c switch
-                {
-                    >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' => c.ToString(),
-                    '-' => "_",
-                    '.' => "_o_",
-                    '/' => "_s_",
-                    _ => $"_{(int)c:x}_",
-                });
+                id.Append(char.IsAsciiLetterOrDigit(c) ? c : '_');
             }
         }
+        if (!plain)
+        {
+            var exact = string.Concat(parts.Select(p => $"{p.Length}:{p}"));
+            id.Append("___").Append(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(exact)))[..12]);
+        }
         return id.ToString();
+    }
+
+    /// <summary>Letters and digits in runs joined by single '-': what reads back from the id without a hash.</summary>
+    private static bool IsPlain(string part)
+    {
+        if (part.Length == 0 || part[0] == '-' || part[^1] == '-')
+        {
+            return false;
+        }
+        for (var i = 0; i < part.Length; i++)
+        {
+            var c = part[i];
+            if (!char.IsAsciiLetterOrDigit(c) && (c != '-' || part[i - 1] == '-'))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Label text with the characters Mermaid gives meaning to written as entities.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ConvoCanvas.Cluster.Model;
 
 namespace ConvoCanvas.Cluster.Health;
@@ -24,8 +25,26 @@ public sealed record HealthMemory
 
     public IReadOnlyList<PodBaseline> Baselines { get; init; } = [];
 
+    /// <summary>
+    /// The series of each remembered container, built once per <see cref="Restarts"/> list: the restart rule asks for
+    /// every container of every pod, and a search of the list each time made thousands of pods quadratic. Kept beside
+    /// the record, not in it, so it is neither stored, nor compared, nor carried stale by <c>with</c>.
+    /// </summary>
+    private static readonly ConditionalWeakTable<IReadOnlyList<RestartSeries>, Dictionary<(string, string, string), RestartSeries>> RestartIndex = new();
+
     public RestartSeries? FindRestarts(string ns, string pod, string container) =>
-        Restarts.FirstOrDefault(r => r.Namespace == ns && r.Pod == pod && r.Container == container);
+        RestartIndex.GetValue(Restarts, IndexRestarts).GetValueOrDefault((ns, pod, container));
+
+    private static Dictionary<(string, string, string), RestartSeries> IndexRestarts(IReadOnlyList<RestartSeries> restarts)
+    {
+        var index = new Dictionary<(string, string, string), RestartSeries>(restarts.Count);
+        foreach (var series in restarts)
+        {
+            // The first of two series for one container wins, as a search of the list would find it.
+            index.TryAdd((series.Namespace, series.Pod, series.Container), series);
+        }
+        return index;
+    }
 
     /// <summary>The memory with <paramref name="snapshot"/> folded in.</summary>
     public HealthMemory Observe(ClusterSnapshot snapshot, HealthSettings settings)
@@ -102,20 +121,28 @@ public sealed record HealthMemory
         var counts = ReadyPodCounts(snapshot);
         var known = Baselines.ToDictionary(b => b.Namespace, StringComparer.Ordinal);
         var result = new List<PodBaseline>();
-        foreach (var ns in counts.Keys.Union(known.Keys).Order(StringComparer.Ordinal))
+        // A namespace deleted (or being deleted) took its pods with it on purpose: its baseline goes too, instead of
+        // waiting a day to be lowered while it raises "pods missing". If it comes back, it is learned afresh.
+        var live = LiveNamespaces(snapshot);
+        foreach (var ns in counts.Keys.Where(live.Contains).Order(StringComparer.Ordinal))
         {
-            var count = counts.GetValueOrDefault(ns);
-            var baseline = known.TryGetValue(ns, out var old)
+            var count = counts[ns];
+            result.Add(known.TryGetValue(ns, out var old)
                 ? old.Observe(count, at, settings)
-                : new PodBaseline(ns, null, count, at).Observe(count, at, settings);
-            // A namespace that is gone and never had pods needs no memory.
-            if (baseline is { Learned: null or 0, Candidate: 0 } && !snapshot.Namespaces.Any(n => n.Name == ns))
-            {
-                continue;
-            }
-            result.Add(baseline);
+                : new PodBaseline(ns, null, count, at).Observe(count, at, settings));
         }
         return result;
+    }
+
+    /// <summary>
+    /// The namespaces the cluster has and keeps: those listed or holding pods, less those Terminating. A learned pod
+    /// count says what to expect only of these.
+    /// </summary>
+    public static HashSet<string> LiveNamespaces(ClusterSnapshot snapshot)
+    {
+        var live = snapshot.Namespaces.Select(n => n.Name).Concat(snapshot.Pods.Select(p => p.Namespace)).ToHashSet(StringComparer.Ordinal);
+        live.ExceptWith(snapshot.Namespaces.Where(n => n.Phase == "Terminating").Select(n => n.Name));
+        return live;
     }
 
     /// <summary>Running and ready pods per namespace, counting namespaces with none as zero.</summary>

@@ -173,7 +173,8 @@ public sealed class DiagramGrain(
         var summary = AsciiDiagram.Render(snapshot, new AsciiDiagramOptions { IncludeTime = false }).Split('\n')[0];
         try
         {
-            // git runs outside the grain's scheduler; the grain is reentrant, so snapshots keep arriving meanwhile.
+            // git runs on the thread pool, off the grain's scheduler, and each git command is stopped after the repository's
+            // timeout. The grain is not reentrant (only the long polls interleave), so snapshots queue until the commit is done.
             var result = await Task.Run(() => new DiagramRepository(repository, options.Value.Folder).WriteAndCommitAsync(Cluster, markdown, $"ConvoCanvas: {summary}"));
             ClusterGrainLog.Committed(logger, Cluster, result.Message, result.File);
             return new DiagramCommit { Committed = result.Committed, Path = result.File, CommitId = result.CommitId, Message = result.Message };

@@ -24,6 +24,12 @@ public sealed class AsciiDiagramTests
     }
 
     [Fact]
+    public void Project_k3s_home_lab_dump_draws_as_the_golden_file()
+    {
+        Golden.Matches("k3s-home.txt", AsciiDiagram.Render(SnapshotBuilder.Build("home", DumpFolder.Read(ProjectK8sData.K3sHome), At)));
+    }
+
+    [Fact]
     public void Home_cluster_of_23_pods_in_7_namespaces_draws_as_the_golden_file()
     {
         Golden.Matches("home-23-pods.txt", AsciiDiagram.Render(SyntheticCluster.Build(pods: 23, crashLooping: 2)));

@@ -53,6 +53,81 @@ public sealed class DiagramRepositoryTests : IDisposable
         Assert.Contains("2 crash-looping", Git("log", "-1", "--format=%s"));
     }
 
+    /// <summary>
+    /// A prepare-commit-msg hook (it runs even with --no-verify) that fails while <paramref name="marker"/> exists, or
+    /// hangs while it says "hang".
+    /// </summary>
+    private void HookCommits(string marker)
+    {
+        Git("init", "--quiet");
+        var hook = Path.Combine(_folder.FullName, ".git", "hooks", "prepare-commit-msg");
+        File.WriteAllText(hook, $"#!/bin/sh\nif [ -f '{marker}' ]; then\n  if grep -q hang '{marker}'; then exec sleep 300; fi\n  echo 'refused by the test hook' >&2\n  exit 1\nfi\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(hook, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_commit_is_made_by_the_next_call_with_the_same_diagram()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"convocanvas-refuse-{Guid.NewGuid():N}");
+        File.WriteAllText(marker, "fail");
+        HookCommits(marker);
+        var repository = new DiagramRepository(_folder.FullName);
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() => repository.WriteAndCommitAsync("home", Markdown(23, 0), "cluster home: 23 pods"));
+            Assert.Contains("refused by the test hook", error.Message);
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+
+        var retried = await repository.WriteAndCommitAsync("home", Markdown(23, 0), "cluster home: 23 pods");
+        var again = await repository.WriteAndCommitAsync("home", Markdown(23, 0), "cluster home: 23 pods");
+
+        Assert.True(retried.Committed, retried.Message);
+        Assert.False(again.Committed);
+        Assert.Equal(1, Commits());
+    }
+
+    [Fact]
+    public async Task A_hanging_git_is_stopped_after_the_timeout_and_the_next_call_commits()
+    {
+        var marker = Path.Combine(Path.GetTempPath(), $"convocanvas-hang-{Guid.NewGuid():N}");
+        File.WriteAllText(marker, "hang");
+        HookCommits(marker);
+        try
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                new DiagramRepository(_folder.FullName, gitTimeout: TimeSpan.FromSeconds(2)).WriteAndCommitAsync("home", Markdown(23, 0), "cluster home"));
+            Assert.Contains("did not finish within 2 s", error.Message);
+        }
+        finally
+        {
+            File.Delete(marker);
+        }
+        var retried = await new DiagramRepository(_folder.FullName).WriteAndCommitAsync("home", Markdown(23, 0), "cluster home");
+
+        Assert.True(retried.Committed, retried.Message);
+        Assert.Equal(1, Commits());
+    }
+
+    [Fact]
+    public async Task A_repository_set_to_sign_commits_still_gets_them_unsigned()
+    {
+        Git("init", "--quiet");
+        Git("config", "commit.gpgsign", "true");
+        Git("config", "gpg.program", "false");
+
+        var result = await new DiagramRepository(_folder.FullName).WriteAndCommitAsync("home", Markdown(23, 0), "cluster home");
+
+        Assert.True(result.Committed, result.Message);
+        Assert.Equal(1, Commits());
+    }
+
     [Fact]
     public async Task A_repository_path_with_a_trailing_slash_works()
     {

@@ -144,6 +144,49 @@ public sealed class HealthEvaluatorTests
     }
 
     [Fact]
+    public void A_deleted_namespace_drops_its_learned_baseline_instead_of_alarming()
+    {
+        var evaluator = new HealthEvaluator();
+        var watch = WatchState.Started(T0);
+        var web = Pod("apps", "web-0", "statefulset/web");
+        var media = new[] { "jellyfin", "sonarr", "radarr" }.Select(n => Pod("media", $"{n}-0", $"statefulset/{n}")).ToList();
+        for (var minute = 0; minute <= 15; minute += 5)
+        {
+            evaluator.Evaluate(Snapshot(T0.AddMinutes(minute), [web, .. media]), watch, T0.AddMinutes(minute));
+        }
+        Assert.Equal(3, evaluator.State.Memory.Baselines.Single(b => b.Namespace == "media").Learned);
+
+        // kubectl delete namespace media: first Terminating with its pods going, then gone.
+        var terminating = Snapshot(T0.AddMinutes(20), [web]) with { Namespaces = [new("apps", "Active"), new("media", "Terminating")] };
+        var whileTerminating = evaluator.Evaluate(terminating, watch, T0.AddMinutes(20));
+        var gone = evaluator.Evaluate(Snapshot(T0.AddMinutes(21), [web]), watch, T0.AddMinutes(21));
+        var later = evaluator.Evaluate(Snapshot(T0.AddMinutes(40), [web]), watch, T0.AddMinutes(40));
+
+        Assert.DoesNotContain(whileTerminating.Findings.Concat(gone.Findings).Concat(later.Findings), f => f.Rule == HealthRuleNames.PodsMissing);
+        Assert.Empty(evaluator.OpenAlerts);
+        Assert.Equal(["apps"], evaluator.State.Memory.Baselines.Select(b => b.Namespace));
+    }
+
+    [Fact]
+    public void An_emptied_namespace_that_still_exists_keeps_alarming()
+    {
+        var evaluator = new HealthEvaluator();
+        var watch = WatchState.Started(T0);
+        var media = new[] { "jellyfin", "sonarr", "radarr" }.Select(n => Pod("media", $"{n}-0", $"statefulset/{n}")).ToList();
+        for (var minute = 0; minute <= 15; minute += 5)
+        {
+            evaluator.Evaluate(Snapshot(T0.AddMinutes(minute), media), watch, T0.AddMinutes(minute));
+        }
+
+        var empty = Snapshot(T0.AddMinutes(20), []) with { Namespaces = [new("media", "Active")] };
+        var result = evaluator.Evaluate(empty, watch, T0.AddMinutes(20));
+
+        var missing = Assert.Single(result.Findings, f => f.Rule == HealthRuleNames.PodsMissing);
+        Assert.Equal((Severity.Critical, "namespace/media", "3"), (missing.Severity, missing.Subject, missing.Evidence["expected"]));
+        Assert.Equal(3, Assert.Single(evaluator.State.Memory.Baselines).Learned);
+    }
+
+    [Fact]
     public void Evaluator_state_round_trips_through_System_Text_Json()
     {
         var evaluator = new HealthEvaluator();

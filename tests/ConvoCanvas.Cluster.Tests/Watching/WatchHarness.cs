@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace ConvoCanvas.Cluster.Tests.Watching;
 
-/// <summary>An emulated API server seeded with the kind cluster, the real client, and a running watcher with short timeouts.</summary>
+/// <summary>An emulated API server seeded with a dump folder (the kind cluster unless told), the real client, and a running watcher with short timeouts.</summary>
 internal sealed class WatchHarness : IAsyncDisposable
 {
     /// <summary>Generous for a loaded CI machine; the tests finish in well under it when things work.</summary>
@@ -40,9 +40,9 @@ internal sealed class WatchHarness : IAsyncDisposable
         BackoffMax = TimeSpan.FromMilliseconds(400),
     };
 
-    public static async Task<WatchHarness> StartAsync(ClusterConnectionOptions? options = null, bool connected = true)
+    public static async Task<WatchHarness> StartAsync(ClusterConnectionOptions? options = null, bool connected = true, string? seedFolder = null)
     {
-        var emulator = new KubernetesEmulator().SeedFolder(SharedK8sData.KindCluster);
+        var emulator = new KubernetesEmulator().SeedFolder(seedFolder ?? SharedK8sData.KindCluster);
         await emulator.StartAsync();
         var client = new Kubernetes(new KubernetesClientConfiguration { Host = emulator.Url });
         var log = new RecordingLogger();

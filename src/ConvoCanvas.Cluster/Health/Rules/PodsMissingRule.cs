@@ -16,7 +16,10 @@ public sealed class PodsMissingRule : IHealthRule
         }
         var settings = context.Settings;
         var counts = HealthMemory.ReadyPodCounts(snapshot);
-        var learned = context.Memory.Baselines.Where(b => b.Learned is not null).ToDictionary(b => b.Namespace, b => b, StringComparer.Ordinal);
+        // A learned count is of a namespace that existed: one deleted since (or being deleted) is not missing its pods.
+        // A configured count is kept: the configuration says the namespace should be there.
+        var live = HealthMemory.LiveNamespaces(snapshot);
+        var learned = context.Memory.Baselines.Where(b => b.Learned is not null && live.Contains(b.Namespace)).ToDictionary(b => b.Namespace, b => b, StringComparer.Ordinal);
         var namespaces = counts.Keys.Union(settings.ExpectedPods.Keys).Union(learned.Keys).Order(StringComparer.Ordinal);
         foreach (var ns in namespaces)
         {

@@ -55,11 +55,13 @@ public sealed class RestartStormRule : IHealthRule
             perNamespace[series.Namespace] = perNamespace.GetValueOrDefault(series.Namespace) + series.InWindow(start, end);
         }
 
+        // Grouped once: a storm in many workloads at once must not scan every pod for each of them.
+        var podsByWorkload = stormy.Count == 0 ? null : snapshot.Pods.ToLookup(p => (p.Namespace, p.Workload));
         foreach (var workload in stormy.GroupBy(s => (s.Pod.Namespace, s.Pod.Workload)).OrderBy(g => g.Key))
         {
             var pods = workload.ToList();
             var inWindow = pods.Sum(p => p.InWindow);
-            var allPods = snapshot.Pods.Where(p => p.Namespace == workload.Key.Namespace && p.Workload == workload.Key.Workload).ToList();
+            var allPods = podsByWorkload![workload.Key].ToList();
             var total = allPods.Sum(p => p.Restarts);
             var last = pods.SelectMany(p => p.Pod.Containers).Where(c => c.LastTerminatedAt is not null).MaxBy(c => c.LastTerminatedAt);
             var firstSightOnly = pods.All(p => p.FirstSight);
@@ -85,9 +87,10 @@ public sealed class RestartStormRule : IHealthRule
         }
 
         var namespaceLimit = settings.NamespaceRestartsPerHour * hours;
+        var podsByNamespace = snapshot.Pods.ToLookup(p => p.Namespace, StringComparer.Ordinal);
         foreach (var (ns, inWindow) in perNamespace.Where(n => n.Value > namespaceLimit).OrderBy(n => n.Key, StringComparer.Ordinal))
         {
-            var pods = snapshot.Pods.Where(p => p.Namespace == ns).ToList();
+            var pods = podsByNamespace[ns].ToList();
             var total = pods.Sum(p => p.Restarts);
             var evidence = new Dictionary<string, string>(StringComparer.Ordinal)
             {

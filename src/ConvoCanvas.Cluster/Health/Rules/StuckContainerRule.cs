@@ -19,10 +19,11 @@ public sealed class StuckContainerRule : IHealthRule
             .SelectMany(p => p.Containers.Where(c => c.WaitingReason is { } r && reasons.Contains(r)).Select(c => (Pod: p, Container: c)))
             .GroupBy(s => (s.Pod.Namespace, s.Pod.Workload))
             .OrderBy(g => g.Key);
+        var podsByWorkload = snapshot.Pods.ToLookup(p => (p.Namespace, p.Workload));
         foreach (var workload in stuck)
         {
             var (ns, key) = workload.Key;
-            var allPods = snapshot.Pods.Where(p => p.Namespace == ns && p.Workload == key).ToList();
+            var allPods = podsByWorkload[(ns, key)].ToList();
             var first = workload.First();
             var podNames = workload.Select(s => s.Pod.Name).Distinct().ToList();
             var waiting = string.Join(", ", workload.Select(s => s.Container.WaitingReason!).Distinct().Order(StringComparer.Ordinal));
