@@ -104,6 +104,22 @@ public sealed class CliOfflineTests : IDisposable
     }
 
     [Fact]
+    public async Task Kinds_that_are_not_drawn_are_noted_once_and_do_not_fail_the_diagram()
+    {
+        File.Copy(Path.Combine(SharedK8sData.KindCluster, "resources", "ns", "kube-system", "core_v1_pods.json"), Path.Combine(_temp.FullName, "pods.json"));
+        File.WriteAllText(Path.Combine(_temp.FullName, "configmaps.json"),
+            "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":[{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"a\",\"namespace\":\"default\"}},{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"b\",\"namespace\":\"default\"}}]}");
+
+        var (code, output, error) = await CliProcess.RunOfflineAsync("cluster", "diagram", "--from-dir", _temp.FullName);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("deployment/coredns", output);
+        var note = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.StartsWith("note:", StringComparison.Ordinal));
+        Assert.Contains("configmaps.json", note);
+        Assert.Contains("ConfigMap", note);
+    }
+
+    [Fact]
     public async Task An_empty_folder_is_one_clear_error_and_exit_1()
     {
         var (code, output, error) = await CliProcess.RunOfflineAsync("cluster", "diagram", "--from-dir", _temp.FullName);

@@ -156,16 +156,19 @@ internal static class ClusterCommand
                 Console.Error.WriteLine($"error: {status}");
                 return 1;
             }
-            var table = new Table().AddColumns("", "rule", "subject", "message", "opened", "resolved");
-            foreach (var a in alerts.Open.Concat(alerts.Resolved.Take(20)))
-            {
-                table.AddRow(a.ResolvedAt is null ? Badge(a.Severity) : "[grey]resolved[/]", Markup.Escape(a.Rule), Markup.Escape(a.Subject), Markup.Escape(a.Message),
-                    CommandRunner.When(a.OpenedAt), CommandRunner.When(a.ResolvedAt));
-            }
             CommandRunner.Screen.MarkupLine(alerts.Open.Count == 0 ? "[green]no open alerts[/]" : $"[red]{alerts.Open.Count} open[/]");
-            if (table.Rows.Count > 0)
+            // Each alert with its times and its evidence (restart counts, the last termination, the old and new IP).
+            foreach (var a in alerts.Open.OrderByDescending(a => a.Severity).Concat(alerts.Resolved.Take(20)))
             {
-                CommandRunner.Screen.Write(table);
+                var badge = a.ResolvedAt is null ? Badge(a.Severity) : "[grey]resolved[/]";
+                var when = a.ResolvedAt is { } resolved
+                    ? $"{CommandRunner.When(a.OpenedAt)} to {CommandRunner.When(resolved)}"
+                    : $"open since {CommandRunner.When(a.OpenedAt)}";
+                CommandRunner.Screen.MarkupLine($"{badge} [bold]{Markup.Escape(a.Rule)}[/] {Markup.Escape(a.Subject)}: {Markup.Escape(a.Message)} ({Markup.Escape(when)})");
+                foreach (var (key, value) in a.Evidence)
+                {
+                    CommandRunner.Screen.MarkupLine($"    {Markup.Escape(key)}: {Markup.Escape(value)}");
+                }
             }
             return 0;
         });
@@ -265,6 +268,11 @@ internal static class ClusterCommand
         foreach (var problem in resources.Problems)
         {
             Console.Error.WriteLine($"warning: {problem}");
+        }
+        if (resources.Skipped.Count > 0)
+        {
+            // Not a problem (ConfigMaps, RBAC…), but said once, so a kind that was meant to count is noticed.
+            Console.Error.WriteLine($"note: {resources.Skipped.Count} file(s) or object(s) of kinds ConvoCanvas does not use were skipped, for example {resources.Skipped[0]}");
         }
         if (resources.Pods.Count == 0 && resources.Nodes.Count == 0)
         {

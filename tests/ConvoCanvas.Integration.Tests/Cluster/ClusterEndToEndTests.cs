@@ -156,6 +156,14 @@ public sealed class ClusterEndToEndTests(ClusterSiloFixture fixture) : IClassFix
         var found = check.RootElement.GetProperty("alerts").EnumerateArray().Select(Rule).ToList();
         Assert.Contains("node-not-ready", found);
         Assert.Contains("dns", found);
+
+        // The alerts as a person reads them: each with when it opened and its evidence.
+        (code, output, error) = await RunCliAsync("cluster", "alerts", "--name", ClusterSiloFixture.Name);
+        Assert.True(code == 0, $"exit {code}: {error}");
+        Assert.Contains("node-not-ready node/kind-worker", output);
+        var alert = output[output.IndexOf("node-not-ready node/kind-worker", StringComparison.Ordinal)..];
+        Assert.Contains("open since", alert);
+        Assert.Matches(@"\n    internalIp: 172\.18\.0\.\d+", alert);
     }
 
     [Fact]
