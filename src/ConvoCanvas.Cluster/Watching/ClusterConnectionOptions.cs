@@ -35,6 +35,13 @@ public sealed record ClusterConnectionOptions
     /// <summary>How long a list (or /version) may take before the API is taken for unreachable.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// With nothing heard from the API server for this long, its /version is asked. No answer within
+    /// <see cref="RequestTimeout"/> restarts every watch (they relist once it answers), so an API server that hangs
+    /// is noticed within this plus the request timeout, not only when a quiet watch runs out. Zero: no probe.
+    /// </summary>
+    public TimeSpan ProbeInterval { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The first wait after a failure; it doubles on each failure in a row, up to <see cref="BackoffMax"/>.</summary>
     public TimeSpan BackoffMin { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -27,4 +27,7 @@ internal static partial class ClusterWatchLog
 
     [LoggerMessage(EventId = 3107, Level = LogLevel.Error, Message = "Cluster '{Cluster}': {Message}")]
     public static partial void Misconfigured(ILogger logger, string cluster, string message);
+
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Warning, Message = "Cluster '{Cluster}': the API server was silent and did not answer a probe ({Error}); restarting the watches")]
+    public static partial void ProbeFailed(ILogger logger, string cluster, string error);
 }

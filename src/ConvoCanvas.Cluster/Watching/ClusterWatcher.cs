@@ -31,6 +31,9 @@ public sealed class ClusterWatcher : IDisposable
     private ClusterResources? _current;
     private long _currentVersion = -1;
 
+    /// <summary>Cancelled when a probe finds the API server silent: every open watch is then restarted.</summary>
+    private CancellationTokenSource _probeFailed = new();
+
     /// <param name="client">The API client; null builds one from <paramref name="options"/> when <see cref="RunAsync"/> starts.</param>
     public ClusterWatcher(ClusterConnectionOptions options, ILogger<ClusterWatcher> logger, IKubernetes? client = null, TimeProvider? timeProvider = null)
     {
@@ -163,6 +166,7 @@ public sealed class ClusterWatcher : IDisposable
 
     public void Dispose()
     {
+        _probeFailed.Dispose();
         if (_ownsClient)
         {
             _client?.Dispose();
@@ -182,6 +186,7 @@ public sealed class ClusterWatcher : IDisposable
                 var version = await client.Version.GetCodeAsync(timeout.Token).ConfigureAwait(false);
                 Update(s => s with { ServerVersion = version.GitVersion });
                 ClusterWatchLog.Connected(_logger, _options.Name, version.GitVersion);
+                await ProbeAsync(client, stop).ConfigureAwait(false);
                 return;
             }
             catch (Exception) when (!stop.IsCancellationRequested)
@@ -191,6 +196,53 @@ public sealed class ClusterWatcher : IDisposable
                 {
                     return;
                 }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks /version whenever nothing was heard for <see cref="ClusterConnectionOptions.ProbeInterval"/>. A probe with no
+    /// answer restarts the watches, which then fail and back off like any other failure until the server answers.
+    /// </summary>
+    private async Task ProbeAsync(IKubernetes client, CancellationToken stop)
+    {
+        var interval = _options.ProbeInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+        while (await DelayAsync(interval / 2, stop).ConfigureAwait(false))
+        {
+            var lastContact = Status.LastContact ?? DateTimeOffset.MinValue;
+            if (_time.GetUtcNow() - lastContact < interval)
+            {
+                continue;
+            }
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                timeout.CancelAfter(_options.RequestTimeout);
+                await client.Version.GetCodeAsync(timeout.Token).ConfigureAwait(false);
+                lock (_lock)
+                {
+                    SetStatus(_status with { LastContact = _time.GetUtcNow() });
+                }
+            }
+            catch (Exception e) when (!stop.IsCancellationRequested)
+            {
+                ClusterWatchLog.ProbeFailed(_logger, _options.Name, Describe(e is OperationCanceledException ? new TimeoutException($"no answer in {Seconds(_options.RequestTimeout)}") : e));
+                CancellationTokenSource failed;
+                lock (_lock)
+                {
+                    failed = _probeFailed;
+                    _probeFailed = new CancellationTokenSource();
+                }
+                await failed.CancelAsync().ConfigureAwait(false);
+                failed.Dispose();
             }
             catch (OperationCanceledException)
             {
@@ -297,7 +349,12 @@ public sealed class ClusterWatcher : IDisposable
     {
         // The server ends the watch at timeoutSeconds; one silent for that long plus a request's grace is hung.
         var idleLimit = _options.WatchTimeout + _options.RequestTimeout;
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        CancellationToken probeFailed;
+        lock (_lock)
+        {
+            probeFailed = _probeFailed.Token;
+        }
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop, probeFailed);
         idle.CancelAfter(idleLimit);
         var gone = false;
         Exception? streamError = null;
@@ -335,6 +392,10 @@ public sealed class ClusterWatcher : IDisposable
         catch (EndOfStreamException)
         {
             // The client reads a watch's first line before handing it over: a watch that ends with no event ends here.
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested && probeFailed.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the API server did not answer a probe in {Seconds(_options.RequestTimeout)}");
         }
         catch (OperationCanceledException) when (!stop.IsCancellationRequested && idle.IsCancellationRequested)
         {

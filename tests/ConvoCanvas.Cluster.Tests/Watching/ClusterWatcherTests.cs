@@ -156,6 +156,40 @@ public sealed class ClusterWatcherTests
     }
 
     [Fact]
+    public async Task A_hung_api_server_is_caught_by_the_probe_long_before_a_quiet_watch_runs_out()
+    {
+        // Watches that may stay quiet for a minute, as real ones do; the probe asks /version after 1 s of silence.
+        var options = WatchHarness.FastOptions with { WatchTimeout = TimeSpan.FromSeconds(60), ProbeInterval = TimeSpan.FromSeconds(1), RequestTimeout = TimeSpan.FromSeconds(2) };
+        await using var h = await WatchHarness.StartAsync(options);
+
+        h.Emulator.Hang();
+        await h.WaitUntilAsync(w => !w.Status.Connected && w.Status.LastError?.Contains("did not answer a probe", StringComparison.Ordinal) == true, "the probe noticing the hang");
+        h.Emulator.SetNodeInternalIp("kind-worker", "172.18.0.77");
+        await h.Emulator.ResumeAsync();
+
+        // The watches were restarted, so they relist and see what changed meanwhile.
+        await h.WaitUntilAsync(w => w.Status.Connected && Node(w, "kind-worker").InternalIp == "172.18.0.77", "recovered with the change");
+    }
+
+    [Fact]
+    public async Task A_quiet_cluster_that_answers_the_probe_stays_connected()
+    {
+        var options = WatchHarness.FastOptions with { WatchTimeout = TimeSpan.FromSeconds(60), ProbeInterval = TimeSpan.FromMilliseconds(300) };
+        await using var h = await WatchHarness.StartAsync(options);
+        var contact = h.Watcher.Status.LastContact;
+
+        // Nothing changes in the cluster, yet contact moves on: the probes are answered, and nothing is restarted.
+        var deadline = DateTime.UtcNow + WatchHarness.Patience;
+        while (h.Watcher.Status.LastContact == contact)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "no probe was answered");
+            await Task.Delay(100);
+        }
+        Assert.True(h.Watcher.Status.Connected);
+        Assert.Null(h.Watcher.Status.LastError);
+    }
+
+    [Fact]
     public async Task Many_changes_in_a_burst_wake_a_waiter_once_with_the_latest_version()
     {
         await using var h = await WatchHarness.StartAsync();
