@@ -160,15 +160,27 @@ internal static class SeriesCommand
     {
         var slug = new Argument<string>("slug") { Description = "the series" };
         var noModel = new Option<bool>("--no-model") { Description = "posts made from the plan, without asking a model" };
-        var command = new Command("posts", "Posts in three lengths (300, 1,000 and 3,000 characters) for the season and each episode.") { slug, noModel };
+        var again = new Option<bool>("--again") { Description = "write the posts anew, even though the drafts have not changed since they were written" };
+        var command = new Command("posts", "Posts in three lengths (300, 1,000 and 3,000 characters) for the season and each episode; written once per version of the drafts, then shown.") { slug, noModel, again };
         command.SetGrainAction(async (parse, connection, cancellationToken) =>
         {
             var name = parse.GetValue(slug)!;
             var grain = connection.Client.GetGrain<IBlogSeriesGrain>(name);
-            var job = await grain.StartPostsAsync(!parse.GetValue(noModel));
-            var finished = await FollowAsync(grain, job, "writing posts", parse.WantsJson(), cancellationToken);
-            Failed(finished);
-            var posts = (await Get(connection, name)).Posts ?? throw new CliException($"no posts were made: {string.Join("; ", finished.Problems)}");
+            var view = await Get(connection, name);
+            var kind = parse.GetValue(noModel) ? EpisodeDraft.Extractive : EpisodeDraft.ByModel;
+            SeriesJobView? finished = null;
+            if (parse.GetValue(again) || view.Posts is not { } written || written.Kind != kind || !written.WrittenFrom(view.Plan, view.Latest))
+            {
+                var job = await grain.StartPostsAsync(!parse.GetValue(noModel));
+                finished = await FollowAsync(grain, job, "writing posts", parse.WantsJson(), cancellationToken);
+                Failed(finished);
+            }
+            else
+            {
+                // Nothing changed since they were written: showing them costs no model calls.
+                Console.Error.WriteLine("note: the posts already written from the current drafts (--again writes them anew)");
+            }
+            var posts = (await Get(connection, name)).Posts ?? throw new CliException($"no posts were made: {string.Join("; ", finished?.Problems ?? [])}");
             if (parse.WantsJson())
             {
                 CommandRunner.PrintJson(new
@@ -196,7 +208,10 @@ internal static class SeriesCommand
             {
                 Print($"episode {n}", set);
             }
-            PrintProblems(finished);
+            if (finished is not null)
+            {
+                PrintProblems(finished);
+            }
             return 0;
         });
         return command;

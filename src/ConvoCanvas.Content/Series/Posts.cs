@@ -24,6 +24,20 @@ public sealed record SeriesPosts
     public int ModelCalls { get; init; }
     public int Shortened { get; init; }
     public int Cut { get; init; }
+
+    /// <summary>Each episode's draft version the posts were written from (0: no draft, from the plan alone).</summary>
+    public IReadOnlyDictionary<int, int> FromDrafts { get; init; } = new Dictionary<int, int>();
+
+    /// <summary>
+    /// True when these posts were written from <paramref name="latest"/>, the episodes' current drafts: the same
+    /// draft version of every episode of <paramref name="plan"/>, and nothing more or less.
+    /// </summary>
+    public bool WrittenFrom(SeriesPlan plan, IEnumerable<EpisodeDraft> latest)
+    {
+        var current = latest.ToDictionary(d => d.Episode, d => d.Version);
+        return plan.Episodes.Count == Episodes.Count
+            && plan.Episodes.All(e => Episodes.ContainsKey(e.Number) && FromDrafts.TryGetValue(e.Number, out var used) && used == current.GetValueOrDefault(e.Number));
+    }
 }
 
 /// <summary>

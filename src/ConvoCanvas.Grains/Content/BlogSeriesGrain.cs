@@ -254,11 +254,13 @@ public sealed class BlogSeriesGrain(
             var season = await writer.SetAsync(PostWriter.ForSeason(plan), SeasonMaterial(plan), PostWriter.Hashtags(plan.Episodes.SelectMany(e => e.Sources)));
             await UpdateAsync(j => j with { Done = 1 });
             var sets = new Dictionary<int, PostSet>();
+            var fromDrafts = new Dictionary<int, int>();
             foreach (var episode in plan.Episodes)
             {
                 await UpdateAsync(j => j with { Current = $"episode {episode.Number}: {episode.Title}" });
-                var drafts = await Episode(episode.Number).GetDraftsAsync();
-                sets[episode.Number] = await writer.SetAsync(PostWriter.ForEpisode(plan, episode), EpisodeMaterial(plan, episode, Current(plan, drafts)), PostWriter.Hashtags(episode.Sources));
+                var draft = Current(plan, await Episode(episode.Number).GetDraftsAsync());
+                fromDrafts[episode.Number] = draft?.Version ?? 0;
+                sets[episode.Number] = await writer.SetAsync(PostWriter.ForEpisode(plan, episode), EpisodeMaterial(plan, episode, draft), PostWriter.Hashtags(episode.Sources));
                 await UpdateAsync(j => j with { Done = j.Done + 1, ModelCalls = writer.Calls, PromptTokens = writer.PromptTokens, OutputTokens = writer.OutputTokens });
             }
             state.State.Posts = new SeriesPosts
@@ -269,6 +271,7 @@ public sealed class BlogSeriesGrain(
                 ModelCalls = writer.Calls,
                 Shortened = writer.Shortened,
                 Cut = writer.Cut,
+                FromDrafts = fromDrafts,
             };
             await UpdateAsync(j => j with { Problems = writer.NoModel is null ? j.Problems : [.. j.Problems, writer.NoModel] });
         });

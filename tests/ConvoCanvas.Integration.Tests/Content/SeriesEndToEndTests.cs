@@ -130,6 +130,15 @@ public sealed class SeriesEndToEndTests(PostgresServer server) : IAsyncLifetime
             Assert.Matches(@"^A home lab story, told from my notes\.\n\n#homelab( #part\d)+$", set.GetProperty("medium").GetString());
         }
 
+        // Asked again with the drafts unchanged: the same posts, shown without a model call; --again writes them anew.
+        var prompts = _ollama.Prompts.Count;
+        var shown = await CliJsonAsync("series", "posts", "my-home-lab", "--json");
+        Assert.Equal(posts.ToString(), shown.ToString());
+        Assert.Equal(prompts, _ollama.Prompts.Count);
+        var rewritten = await CliJsonAsync("series", "posts", "my-home-lab", "--again", "--json");
+        Assert.Equal(5 * 3 + 5, rewritten.GetProperty("modelCalls").GetInt32());
+        Assert.Equal(prompts + 5 * 3 + 5, _ollama.Prompts.Count);
+
         // Export, then again: nothing changes the second time.
         var site = Folder("ccseries-site-");
         var exported = await CliJsonAsync("series", "export", "my-home-lab", "--to", site, "--format", "hugo", "--json");
