@@ -73,8 +73,14 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
             return new IndexStats { Enabled = false, Problem = "search is not configured on this silo" };
         }
         var (sources, chunks) = await keywords.CountAsync();
-        var vectors = (await spaces.ServingAsync()).Store;
         var change = await spaces.GetSwitchAsync();
+        var serving = await spaces.ServingAsync();
+        if (change is not null && serving.Embedder.Id == change.To)
+        {
+            // The switch finished between the two reads: report the finished state, not both at once.
+            change = null;
+        }
+        var vectors = serving.Store;
         long? vectorCount = null;
         string? problem = null;
         try
@@ -92,7 +98,7 @@ public sealed class SearchGrain(IServiceProvider services) : Grain, ISearchGrain
             Enabled = true,
             Embedder = spaces.Target.Embedder.Id,
             Collection = vectors.Name,
-            ServingEmbedder = (await spaces.ServingAsync()).Embedder.Id,
+            ServingEmbedder = serving.Embedder.Id,
             Switch = change is null ? null : $"re-embedding the index with {change.To}: {change.Done:N0} of {change.Total:N0} sources done; {change.From} answers searches until then",
             Sources = sources,
             Chunks = chunks,
