@@ -63,6 +63,8 @@ public sealed class KubernetesEmulator : IAsyncDisposable
     private JsonObject? _version;
     private long _listRequests;
     private long _watchRequests;
+    private long _versionRequests;
+    private TaskCompletionSource _versionRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _bulk;
     private Task<long>? _bulkTask;
 
@@ -88,6 +90,41 @@ public sealed class KubernetesEmulator : IAsyncDisposable
     public long ListRequests => Interlocked.Read(ref _listRequests);
 
     public long WatchRequests => Interlocked.Read(ref _watchRequests);
+
+    /// <summary>Answered <c>/version</c> requests (a watcher's first contact and its probes).</summary>
+    public long VersionRequests => Interlocked.Read(ref _versionRequests);
+
+    /// <summary>Completes once <paramref name="count"/> <c>/version</c> requests have been answered.</summary>
+    public async Task WaitForVersionRequestsAsync(long count, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            Task requested;
+            lock (_gate)
+            {
+                if (_versionRequests >= count)
+                {
+                    return;
+                }
+                requested = _versionRequested.Task;
+            }
+            await requested.WaitAsync(cancellationToken);
+        }
+    }
+
+    private IResult AnswerVersion()
+    {
+        var answer = Results.Json(_version ?? new JsonObject { ["major"] = "1", ["minor"] = "31", ["gitVersion"] = Options.GitVersion, ["platform"] = "linux/amd64" });
+        TaskCompletionSource requested;
+        lock (_gate)
+        {
+            _versionRequests++;
+            requested = _versionRequested;
+            _versionRequested = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        requested.TrySetResult();
+        return answer;
+    }
 
     public int OpenWatches => Store.OpenWatches;
 
@@ -404,7 +441,7 @@ public sealed class KubernetesEmulator : IAsyncDisposable
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         app.Use(OutageAsync);
-        app.MapGet("/version", () => Results.Json(_version ?? new JsonObject { ["major"] = "1", ["minor"] = "31", ["gitVersion"] = Options.GitVersion, ["platform"] = "linux/amd64" }));
+        app.MapGet("/version", AnswerVersion);
         foreach (var kind in EmulatedKind.All)
         {
             app.MapGet("/" + kind.Path, context => ServeAsync(context, kind, null));
